@@ -1,0 +1,110 @@
+# llmtap — build, test and demo. `make` builds build/libllmtap.so; `make test` runs what CI
+# checks; `make demo` shows spans from real clients. Missing Debian packages are installed
+# by scripts/bootstrap (as root) the first time.
+
+CC      ?= cc
+BUILD   ?= build
+VERSION := 0.1.0
+PYTHON  := /usr/bin/python3
+
+WARN    := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c11 -D_GNU_SOURCE -fPIC -fvisibility=hidden $(WARN) \
+           -I. -Ipreload -I$(BUILD)/gen -DLLMTAP_VERSION=\"$(VERSION)\"
+LIBDIR  := $(shell gcc -print-multiarch 2>/dev/null | sed 's,^,/usr/lib/,')
+# protobuf-c and zlib go in statically, their symbols hidden (--exclude-libs); cJSON has no
+# Debian archive and is linked dynamically (we never call its global-state functions).
+STATIC  := $(LIBDIR)/libprotobuf-c.a $(LIBDIR)/libz.a
+LDLIBS  := -lcjson -ldl -lpthread
+
+PROTO_DIR := export/otlp
+PROTOS    := $(shell find $(PROTO_DIR) -name '*.proto' 2>/dev/null | sort)
+PROTO_C   := $(patsubst $(PROTO_DIR)/%.proto,$(BUILD)/gen/%.pb-c.c,$(PROTOS))
+PROTO_O   := $(PROTO_C:.c=.o)
+
+CORE_SRC  := $(sort $(wildcard preload/*.c preload/*/*.c export/*.c))
+HOOK_SRC  := $(sort $(wildcard hooks/*.c))
+CORE_O    := $(patsubst %.c,$(BUILD)/obj/%.o,$(CORE_SRC))
+HOOK_O    := $(patsubst %.c,$(BUILD)/obj/%.o,$(HOOK_SRC))
+
+UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+
+BOOT      := $(BUILD)/.bootstrap
+
+.PHONY: all lib unit integ test demo fuzz fuzz-smoke clean format bootstrap
+all: lib
+
+$(BOOT): scripts/bootstrap
+	@mkdir -p $(BUILD)
+	@scripts/bootstrap
+	@touch $@
+bootstrap: $(BOOT)
+
+lib: $(BUILD)/libllmtap.so
+
+$(BUILD)/gen/%.pb-c.c $(BUILD)/gen/%.pb-c.h: $(PROTO_DIR)/%.proto | $(BOOT)
+	@mkdir -p $(BUILD)/gen
+	protoc-c --proto_path=$(PROTO_DIR) --c_out=$(BUILD)/gen $<
+
+$(BUILD)/gen/%.pb-c.o: $(BUILD)/gen/%.pb-c.c
+	$(CC) -O2 -g -fPIC -fvisibility=hidden -I$(BUILD)/gen -c $< -o $@
+
+# Every object may include generated headers: build them first.
+$(CORE_O) $(HOOK_O): | $(PROTO_C) $(BOOT)
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/libllmtap_core.a: $(CORE_O) $(PROTO_O)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/libllmtap.so: $(CORE_O) $(HOOK_O) $(PROTO_O) hooks/exports.map
+	$(CC) -shared -o $@ $(CORE_O) $(HOOK_O) $(PROTO_O) $(STATIC) $(LDLIBS) \
+	    -Wl,--version-script=hooks/exports.map -Wl,--exclude-libs,ALL -Wl,-z,now \
+	    -Wl,-z,relro -Wl,--no-undefined
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libllmtap_core.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -fvisibility=default -Itests/unit $< -o $@ $(BUILD)/libllmtap_core.a \
+	    $(STATIC) $(LDLIBS) -lcmocka
+
+unit: $(UNIT_BIN)
+	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
+
+integ: lib
+	cd tests/integ && $(PYTHON) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+test: $(BOOT)
+	$(MAKE) lib
+	$(MAKE) unit
+	$(MAKE) fuzz-smoke
+	$(MAKE) integ
+
+demo: lib
+	scripts/demo
+
+# libFuzzer targets (clang): one per parser; `make fuzz` runs each for FUZZ_SECONDS.
+FUZZ_SRC  := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BIN  := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
+FUZZ_CORE := $(filter-out $(wildcard export/transport.c export/worker.c),$(CORE_SRC))
+FUZZ_SECONDS ?= 60
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(CORE_SRC) $(PROTO_C) | $(BOOT)
+	@mkdir -p $(dir $@)
+	clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -I. -Ipreload \
+	    -I$(BUILD)/gen $< $(FUZZ_CORE) $(PROTO_C) -o $@ -lprotobuf-c -lcjson -lz -ldl -lpthread
+fuzz: $(FUZZ_BIN)
+	@set -e; for f in $(FUZZ_BIN); do n=$$(basename $$f); mkdir -p $(BUILD)/corpus/$$n; \
+	    $$f -max_total_time=$(FUZZ_SECONDS) $(BUILD)/corpus/$$n tests/fuzz/corpus/$$n; done
+fuzz-smoke:
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=5
+
+format:
+	clang-format -i $(CORE_SRC) $(HOOK_SRC) $(wildcard preload/*.h preload/*/*.h export/*.h \
+	    hooks/*.h tests/unit/*.c tests/unit/*.h tests/fuzz/*.c)
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,41 @@
+/* queue.h — the bounded hand-off between host threads and the exporter thread (OTel SDK
+ * spec, Batching processor: a full queue drops and counts, never blocks the producer). */
+#ifndef LT_QUEUE_H
+#define LT_QUEUE_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../preload/exchange.h"
+
+/** A FIFO of finished exchanges bounded in count and in buffered bytes. The lock is held
+ *  only for O(1) list operations. `cond` wakes the consumer. */
+struct lt_queue {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    struct lt_exchange *head, *tail;
+    size_t n;         /* exchanges queued */
+    size_t bytes;     /* body bytes they hold */
+    size_t max_n;     /* OTEL_BSP_MAX_QUEUE_SIZE */
+    size_t max_bytes; /* LLMTAP_MAX_QUEUE_BYTES */
+    size_t wake_at;   /* signal the consumer when n reaches this (the batch size) */
+    uint64_t dropped; /* exchanges refused because the queue was full */
+    bool closing;     /* shutdown requested: the consumer drains and stops */
+};
+
+/** Initialise an empty queue with its bounds. */
+void lt_queue_init(struct lt_queue *q, size_t max_n, size_t max_bytes, size_t wake_at);
+
+/** Append `x` (ownership passes to the queue), or drop it (freed, counted) when full.
+ *  Returns 0 or -ENOSPC. */
+int lt_queue_push(struct lt_queue *q, struct lt_exchange *x);
+
+/** Take the whole list (oldest first, `next`-linked); caller owns it. Caller holds `lock`. */
+struct lt_exchange *lt_queue_take_locked(struct lt_queue *q);
+
+/** Free every queued exchange (fork child: they belong to the parent). No locking. */
+void lt_queue_discard(struct lt_queue *q);
+
+#endif

@@ -1,0 +1,47 @@
+/* transport.h — OTLP/HTTP delivery of one encoded payload (OTLP spec "OTLP/HTTP"):
+ * POST with the configured headers, optional gzip, per-request timeout, retries on
+ * 429/502/503/504 and connection failures with exponential backoff, jitter and Retry-After,
+ * https with certificate verification. Runs only on the exporter thread. */
+#ifndef LT_TRANSPORT_H
+#define LT_TRANSPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/** Transport settings; strings are borrowed and must outlive the transport. */
+struct lt_transport_config {
+    const char *url;            /* full traces URL, e.g. http://localhost:4318/v1/traces */
+    const char *headers;        /* OTEL_EXPORTER_OTLP_HEADERS form "k=v,k2=v2" (percent-
+                                   encoded values), or NULL */
+    int gzip;                   /* non-zero: compress the body, Content-Encoding: gzip */
+    uint32_t timeout_ms;        /* per attempt */
+    const char *ca_file;        /* OTEL_EXPORTER_OTLP_CERTIFICATE, or NULL */
+    const char *client_cert;    /* OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE, or NULL */
+    const char *client_key;     /* OTEL_EXPORTER_OTLP_CLIENT_KEY, or NULL */
+    const char *user_agent;     /* e.g. "llmtap/0.1.0" */
+};
+
+/** Opaque transport. */
+struct lt_transport;
+
+/** Create a transport. Returns NULL when the HTTP client cannot be loaded (the reason is
+ *  logged once) or on ENOMEM. */
+struct lt_transport *lt_transport_new(const struct lt_transport_config *cfg);
+
+/** POST `len` bytes of `content_type` ("application/x-protobuf" or "application/json"),
+ *  retrying retryable failures until `deadline_ns` (CLOCK_MONOTONIC ns). Returns 0 when the
+ *  receiver accepted it (2xx, including a partial success), -EAGAIN when retries ran out,
+ *  -EPROTO for a non-retryable HTTP status, -ECONNREFUSED/-ETIMEDOUT for a receiver that
+ *  could not be reached before the deadline. `*http_status` (if non-NULL) gets the last
+ *  status seen, 0 for none. */
+int lt_transport_send(struct lt_transport *t, const void *body, size_t len,
+                      const char *content_type, uint64_t deadline_ns, int *http_status);
+
+/** Free the transport. NULL is allowed. */
+void lt_transport_free(struct lt_transport *t);
+
+/** Drop the transport's state in a fork child without touching the parent's connections
+ *  (the handle is abandoned, not cleaned up). */
+void lt_transport_forget(struct lt_transport *t);
+
+#endif

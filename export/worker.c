@@ -1,0 +1,377 @@
+/* worker.c — the exporter thread (OTel SDK spec "Batching processor"): waits on the queue
+ * for OTEL_BSP_SCHEDULE_DELAY or a full batch, turns exchanges into spans (genai/ on this
+ * thread, never on the host's), and ships them in batches of OTEL_BSP_MAX_EXPORT_BATCH_SIZE
+ * to every configured exporter (OTLP/HTTP, JSON-lines file, console at exit). Started on
+ * the first span; at exit drains within OTEL_BSP_EXPORT_TIMEOUT. */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../preload/config.h"
+#include "../preload/genai/genai.h"
+#include "../preload/guard.h"
+#include "../preload/log.h"
+#include "../preload/trace/process.h"
+#include "export.h"
+#include "file.h"
+#include "otlp.h"
+#include "queue.h"
+#include "resource.h"
+#include "transport.h"
+
+#define CONSOLE_MAX_SPANS 10000 /* spans kept for the exit-time console tree */
+
+/* Module state. `q.lock` also guards started/done/root. */
+static struct {
+    struct lt_queue q;
+    int started; /* 0 no, 1 running, 2 could not start */
+    bool done;   /* the final drain finished */
+    pthread_cond_t done_cond;
+    int shutdown_called; /* atomic: lt_export_shutdown ran */
+    struct lt_span *root; /* process root span handed over at exit */
+    void (*at_exit)(void);
+    /* exporter-thread-only below */
+    struct lt_transport *transport;
+    bool transport_tried;
+    bool collector_down; /* the last OTLP send could not reach the receiver */
+    int file_fd;
+    struct lt_resource res;
+    bool have_res;
+    struct lt_span *console, *console_tail;
+    size_t n_console;
+    uint64_t export_dropped; /* spans lost to export failures */
+    int warned_export, warned_file;
+} W = {.file_fd = -1};
+
+static uint64_t mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t real_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static struct timespec ts_of(uint64_t ns)
+{
+    struct timespec ts = {.tv_sec = (time_t)(ns / 1000000000u),
+                          .tv_nsec = (long)(ns % 1000000000u)};
+    return ts;
+}
+
+void lt_export_init(void (*at_exit)(void))
+{
+    W.at_exit = at_exit;
+    lt_queue_init(&W.q, lt_cfg.bsp_max_queue, lt_cfg.max_queue_bytes, lt_cfg.bsp_max_batch);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&W.done_cond, &ca);
+    pthread_condattr_destroy(&ca);
+}
+
+/* ---- exporter thread ------------------------------------------------------------------ */
+
+static void setup_exporters(void)
+{
+    if (!W.have_res)
+        W.have_res = lt_resource_build(&W.res) == 0;
+    if (lt_cfg.export_otlp && !W.transport_tried) {
+        W.transport_tried = true;
+        char ua[64];
+        snprintf(ua, sizeof(ua), "llmtap/%s", LLMTAP_VERSION);
+        struct lt_transport_config tc = {
+            .url = lt_cfg.traces_url,
+            .headers = lt_cfg.headers,
+            .gzip = lt_cfg.gzip,
+            .timeout_ms = lt_cfg.timeout_ms,
+            .ca_file = lt_cfg.ca_file,
+            .client_cert = lt_cfg.client_cert,
+            .client_key = lt_cfg.client_key,
+            .user_agent = ua,
+        };
+        W.transport = lt_transport_new(&tc);
+        if (!W.transport)
+            lt_log(LT_LOG_WARN, "cannot load libcurl.so.4: OTLP export is off");
+    }
+    if (lt_cfg.file_path && W.file_fd < 0 && !W.warned_file) {
+        W.file_fd = lt_file_open(lt_cfg.file_path);
+        if (W.file_fd < 0) {
+            W.warned_file = 1;
+            lt_log(LT_LOG_WARN, "cannot open LLMTAP_FILE %s: %s", lt_cfg.file_path,
+                   strerror(-W.file_fd));
+        }
+    }
+}
+
+static struct lt_span *span_of(struct lt_exchange *x)
+{
+    struct lt_span *s = lt_span_new("chat", LT_SPAN_KIND_CLIENT);
+    if (!s)
+        return NULL;
+    struct lt_genai_options o = {.capture_content = lt_cfg.capture == LT_CAPTURE_SPAN,
+                                 .max_decoded = 0};
+    if (lt_genai_build_span(s, x, &o) != 0 || lt_process_assign(s) != 0) {
+        lt_span_free(s);
+        return NULL;
+    }
+    s->start_ns = x->t_start_ns;
+    s->end_ns = x->t_end_ns ? x->t_end_ns : x->t_start_ns;
+    return s;
+}
+
+/* Ship one batch (`n` spans linked by `next`) to the OTLP receiver and the file. */
+static void ship(struct lt_span *batch, size_t n, uint64_t deadline)
+{
+    if (W.file_fd >= 0) {
+        char *json = NULL;
+        size_t len = 0;
+        if (lt_otlp_json_encode(&W.res, batch, &json, &len) == 0) {
+            int rc = lt_file_write_line(W.file_fd, json, len);
+            if (rc < 0 && !W.warned_file) {
+                W.warned_file = 1;
+                lt_log(LT_LOG_WARN, "cannot write LLMTAP_FILE: %s", strerror(-rc));
+            }
+        }
+        free(json);
+    }
+    if (!W.transport)
+        return;
+    void *body = NULL;
+    size_t len = 0;
+    const char *ctype;
+    int rc;
+    if (lt_cfg.protocol == LT_PROTO_HTTP_JSON) {
+        ctype = "application/json";
+        rc = lt_otlp_json_encode(&W.res, batch, (char **)&body, &len);
+    } else {
+        ctype = "application/x-protobuf";
+        rc = lt_otlp_pb_encode(&W.res, batch, (uint8_t **)&body, &len);
+    }
+    if (rc == 0) {
+        int status = 0;
+        rc = lt_transport_send(W.transport, body, len, ctype, deadline, &status);
+        W.collector_down = rc == -ECONNREFUSED || rc == -ETIMEDOUT;
+        if (rc != 0) {
+            W.export_dropped += n;
+            if (!W.warned_export) {
+                W.warned_export = 1;
+                if (status)
+                    lt_log(LT_LOG_WARN, "OTLP receiver %s answered HTTP %d; spans dropped",
+                           lt_cfg.traces_url, status);
+                else
+                    lt_log(LT_LOG_WARN, "cannot reach the OTLP receiver at %s; spans dropped",
+                           lt_cfg.traces_url);
+            }
+        }
+    }
+    free(body);
+}
+
+/* Keep spans for the console tree, or free them. */
+static void retire(struct lt_span *list)
+{
+    while (list) {
+        struct lt_span *next = list->next;
+        list->next = NULL;
+        if (lt_cfg.export_console && W.n_console < CONSOLE_MAX_SPANS) {
+            if (W.console_tail)
+                W.console_tail->next = list;
+            else
+                W.console = list;
+            W.console_tail = list;
+            W.n_console++;
+        } else {
+            lt_span_free(list);
+        }
+        list = next;
+    }
+}
+
+/* Turn a list of exchanges (plus an optional extra span) into spans and ship them in
+ * batches. Consumes everything. */
+static void process(struct lt_exchange *xs, struct lt_span *extra, uint64_t deadline)
+{
+    struct lt_span *head = NULL, *tail = NULL;
+    size_t n = 0;
+    for (;;) {
+        struct lt_span *s = NULL;
+        if (xs) {
+            struct lt_exchange *next = xs->next;
+            s = span_of(xs);
+            lt_exchange_free(xs);
+            xs = next;
+            if (!s)
+                continue;
+        } else if (extra) {
+            s = extra;
+            extra = NULL;
+        }
+        if (s) {
+            s->next = NULL;
+            if (tail)
+                tail->next = s;
+            else
+                head = s;
+            tail = s;
+            n++;
+        }
+        if ((!s && n) || n == lt_cfg.bsp_max_batch) {
+            ship(head, n, deadline);
+            retire(head);
+            head = tail = NULL;
+            n = 0;
+        }
+        if (!s)
+            break;
+    }
+}
+
+static void *worker_main(void *arg)
+{
+    lt_guard = 1; /* everything this thread does passes through the hooks untraced */
+    setup_exporters();
+    if (W.at_exit && !__atomic_load_n(&W.shutdown_called, __ATOMIC_ACQUIRE))
+        atexit(W.at_exit);
+
+    pthread_mutex_lock(&W.q.lock);
+    for (;;) {
+        uint64_t wake = mono_ns() + (uint64_t)lt_cfg.bsp_delay_ms * 1000000u;
+        while (!W.q.closing && W.q.n < W.q.wake_at) {
+            struct timespec ts = ts_of(wake);
+            if (pthread_cond_timedwait(&W.q.cond, &W.q.lock, &ts) == ETIMEDOUT)
+                break;
+        }
+        struct lt_exchange *xs = lt_queue_take_locked(&W.q);
+        bool closing = W.q.closing;
+        struct lt_span *root = closing ? W.root : NULL;
+        if (closing)
+            W.root = NULL;
+        pthread_mutex_unlock(&W.q.lock);
+
+        uint64_t deadline = mono_ns() + (uint64_t)lt_cfg.bsp_export_timeout_ms * 1000000u;
+        if (closing && W.collector_down) /* it was down before: one short try at exit */
+            deadline = mono_ns() + 1000000000u;
+        process(xs, root, deadline);
+
+        if (closing) {
+            if (lt_cfg.export_console && W.have_res)
+                lt_console_write(2, &W.res, W.console);
+            uint64_t dropped = W.export_dropped;
+            pthread_mutex_lock(&W.q.lock);
+            dropped += W.q.dropped;
+            W.done = true;
+            pthread_cond_broadcast(&W.done_cond);
+            pthread_mutex_unlock(&W.q.lock);
+            if (dropped)
+                lt_log(LT_LOG_WARN, "%llu span(s) could not be exported",
+                       (unsigned long long)dropped);
+            return NULL;
+        }
+        pthread_mutex_lock(&W.q.lock);
+    }
+}
+
+/* Start the exporter thread with every signal blocked (the host's handlers must never run
+ * on it). Caller holds q.lock. */
+static void start_locked(void)
+{
+    if (W.started)
+        return;
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    pthread_attr_t a;
+    pthread_attr_init(&a);
+    pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+    pthread_t t;
+    W.started = pthread_create(&t, &a, worker_main, NULL) == 0 ? 1 : 2;
+    pthread_attr_destroy(&a);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+bool lt_export_submit(struct lt_exchange *x)
+{
+    lt_process_note_exchange();
+    if (lt_queue_push(&W.q, x) != 0)
+        return false;
+    if (!__atomic_load_n(&W.started, __ATOMIC_RELAXED)) {
+        pthread_mutex_lock(&W.q.lock);
+        start_locked();
+        pthread_mutex_unlock(&W.q.lock);
+    }
+    return true;
+}
+
+void lt_export_shutdown(void)
+{
+    if (__atomic_exchange_n(&W.shutdown_called, 1, __ATOMIC_ACQ_REL))
+        return;
+    struct lt_span *root = lt_process_root_span(real_ns());
+    uint64_t deadline = mono_ns() + (uint64_t)lt_cfg.bsp_export_timeout_ms * 1000000u;
+    pthread_mutex_lock(&W.q.lock);
+    if (!W.started && !W.q.n && !root && !lt_cfg.export_console) {
+        pthread_mutex_unlock(&W.q.lock);
+        return;
+    }
+    W.root = root;
+    start_locked();
+    if (W.started != 1) {
+        pthread_mutex_unlock(&W.q.lock);
+        return;
+    }
+    W.q.closing = true;
+    pthread_cond_signal(&W.q.cond);
+    while (!W.done) {
+        struct timespec ts = ts_of(deadline);
+        if (pthread_cond_timedwait(&W.done_cond, &W.q.lock, &ts) == ETIMEDOUT)
+            break;
+    }
+    pthread_mutex_unlock(&W.q.lock);
+}
+
+void lt_export_atfork_prepare(void)
+{
+    pthread_mutex_lock(&W.q.lock);
+}
+
+void lt_export_atfork_parent(void)
+{
+    pthread_mutex_unlock(&W.q.lock);
+}
+
+void lt_export_atfork_child(void)
+{
+    /* The parent's queued exchanges and kept spans are the parent's to export. */
+    lt_queue_discard(&W.q);
+    lt_queue_init(&W.q, lt_cfg.bsp_max_queue, lt_cfg.max_queue_bytes, lt_cfg.bsp_max_batch);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&W.done_cond, &ca);
+    pthread_condattr_destroy(&ca);
+    W.started = 0;
+    W.done = false;
+    W.shutdown_called = 0;
+    lt_span_free(W.root);
+    W.root = NULL;
+    lt_span_free_list(W.console);
+    W.console = W.console_tail = NULL;
+    W.n_console = 0;
+    W.export_dropped = 0;
+    if (W.transport)
+        lt_transport_forget(W.transport);
+    if (W.have_res) {
+        lt_resource_cleanup(&W.res); /* process.pid changed */
+        W.have_res = false;
+    }
+}

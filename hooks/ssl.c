@@ -1,0 +1,110 @@
+/* ssl.c — interposed OpenSSL entry points (OpenSSL 1.1 and 3 ABI). Each forwards to the
+ * real function first and returns its result and errno untouched; only then, and only when
+ * llmtap is active and not already on this thread's stack, the bytes that really moved are
+ * given to the connection tracker. */
+#include <errno.h>
+#include <stddef.h>
+
+#include "conn.h"
+#include "guard.h"
+#include "init.h"
+#include "log.h"
+#include "real.h"
+
+#define LT_EXPORT __attribute__((visibility("default")))
+
+typedef struct ssl_st SSL;
+typedef int (*rw_fn)(SSL *, void *, int);
+typedef int (*rw_ex_fn)(SSL *, void *, size_t, size_t *);
+typedef void (*free_fn)(SSL *);
+
+/* A libssl function we cannot find: the caller gets an OpenSSL-style failure. Only
+ * possible when libssl vanished under us (dlclose); logged once. */
+static int missing(const char *name)
+{
+    static int warned;
+    lt_log_once(warned, LT_LOG_WARN, "cannot find the real %s", name);
+    errno = ENOSYS;
+    return -1;
+}
+
+LT_EXPORT int SSL_write(SSL *ssl, const void *buf, int num)
+{
+    rw_fn real = (rw_fn)lt_real_ssl(LT_SSL_WRITE);
+    if (!real)
+        return missing("SSL_write");
+    int ret = real(ssl, (void *)buf, num);
+    if (ret > 0 && lt_active && lt_guard_enter()) {
+        int saved = errno;
+        lt_conn_on_write(ssl, buf, (size_t)ret);
+        errno = saved;
+        lt_guard_leave();
+    }
+    return ret;
+}
+
+LT_EXPORT int SSL_write_ex(SSL *ssl, const void *buf, size_t num, size_t *written)
+{
+    rw_ex_fn real = (rw_ex_fn)lt_real_ssl(LT_SSL_WRITE_EX);
+    if (!real)
+        return missing("SSL_write_ex") + 1; /* 0 = failure for the _ex family */
+    int ret = real(ssl, (void *)buf, num, written);
+    if (ret == 1 && written && *written && lt_active && lt_guard_enter()) {
+        int saved = errno;
+        lt_conn_on_write(ssl, buf, *written);
+        errno = saved;
+        lt_guard_leave();
+    }
+    return ret;
+}
+
+LT_EXPORT int SSL_read(SSL *ssl, void *buf, int num)
+{
+    rw_fn real = (rw_fn)lt_real_ssl(LT_SSL_READ);
+    if (!real)
+        return missing("SSL_read");
+    int ret = real(ssl, buf, num);
+    if (lt_active && lt_guard_enter()) {
+        int saved = errno;
+        if (ret > 0)
+            lt_conn_on_read(ssl, buf, (size_t)ret);
+        else
+            lt_conn_on_read_fail(ssl, ret);
+        errno = saved;
+        lt_guard_leave();
+    }
+    return ret;
+}
+
+LT_EXPORT int SSL_read_ex(SSL *ssl, void *buf, size_t num, size_t *readbytes)
+{
+    rw_ex_fn real = (rw_ex_fn)lt_real_ssl(LT_SSL_READ_EX);
+    if (!real)
+        return missing("SSL_read_ex") + 1;
+    int ret = real(ssl, buf, num, readbytes);
+    if (lt_active && lt_guard_enter()) {
+        int saved = errno;
+        if (ret == 1 && readbytes && *readbytes)
+            lt_conn_on_read(ssl, buf, *readbytes);
+        else if (ret != 1)
+            lt_conn_on_read_fail(ssl, ret);
+        errno = saved;
+        lt_guard_leave();
+    }
+    return ret;
+}
+
+LT_EXPORT void SSL_free(SSL *ssl)
+{
+    if (ssl && lt_active && lt_guard_enter()) {
+        int saved = errno;
+        lt_conn_on_free(ssl);
+        errno = saved;
+        lt_guard_leave();
+    }
+    free_fn real = (free_fn)lt_real_ssl(LT_SSL_FREE);
+    if (real)
+        real(ssl);
+    else
+        missing("SSL_free");
+}

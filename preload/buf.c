@@ -1,0 +1,66 @@
+/* buf.c — bounded growable byte buffer (see buf.h). */
+#include "buf.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+void lt_buf_init(struct lt_buf *b, size_t max)
+{
+    memset(b, 0, sizeof(*b));
+    b->max = max;
+}
+
+int lt_buf_append(struct lt_buf *b, const void *p, size_t n)
+{
+    if (b->max && b->len + n > b->max) {
+        n = b->max > b->len ? b->max - b->len : 0;
+        b->truncated = true;
+    }
+    if (n == 0)
+        return 0;
+    if (b->len + n > b->cap || !b->data) {
+        size_t want = b->cap ? b->cap : 256;
+        while (want < b->len + n)
+            want *= 2;
+        if (b->max && want > b->max)
+            want = b->max;
+        char *nd = realloc(b->data, want + 1);
+        if (!nd) {
+            b->truncated = true;
+            return -ENOMEM;
+        }
+        b->data = nd;
+        b->cap = want;
+    }
+    memcpy(b->data + b->len, p, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+    return 0;
+}
+
+void lt_buf_reset(struct lt_buf *b)
+{
+    b->len = 0;
+    b->truncated = false;
+    if (b->data)
+        b->data[0] = '\0';
+}
+
+void lt_buf_cleanup(struct lt_buf *b)
+{
+    free(b->data);
+    b->data = NULL;
+    b->len = b->cap = 0;
+    b->truncated = false;
+}
+
+char *lt_buf_steal(struct lt_buf *b, size_t *len)
+{
+    char *d = b->data;
+    if (len)
+        *len = b->len;
+    b->data = NULL;
+    b->len = b->cap = 0;
+    return d;
+}

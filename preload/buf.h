@@ -1,0 +1,37 @@
+/* buf.h — a growable byte buffer that carries its own cap (curl's dynbuf idea).
+ * Used for exchange bodies and encoder output. Growth is geometric up to `max`;
+ * bytes past the cap are dropped and `truncated` is set, never an error for the caller. */
+#ifndef LT_BUF_H
+#define LT_BUF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/** A byte buffer bounded by `max` bytes. Zero-initialise, then set `max` (0 = unbounded).
+ *  Owns `data` (heap); release with lt_buf_cleanup(). `data` is always NUL-terminated when
+ *  non-NULL (the NUL is not counted in `len`), so JSON parsers can read it as a string. */
+struct lt_buf {
+    char *data;     /* heap bytes, NULL until the first append */
+    size_t len;     /* bytes held */
+    size_t cap;     /* bytes allocated (excluding the NUL) */
+    size_t max;     /* cap on len in bytes; 0 means no cap */
+    bool truncated; /* set once bytes were dropped because of `max` */
+};
+
+/** Initialise an empty buffer whose length may not exceed `max` bytes (0 = no cap). */
+void lt_buf_init(struct lt_buf *b, size_t max);
+
+/** Append `n` bytes. Bytes beyond the cap are dropped and `truncated` is set.
+ *  Returns 0, or -ENOMEM when growing failed (buffer unchanged, `truncated` set). */
+int lt_buf_append(struct lt_buf *b, const void *p, size_t n);
+
+/** Drop the contents but keep the allocation (and the cap); clears `truncated`. */
+void lt_buf_reset(struct lt_buf *b);
+
+/** Free the storage; the buffer is empty (and may be reused) afterwards. */
+void lt_buf_cleanup(struct lt_buf *b);
+
+/** Move the storage out: returns `data` (caller frees) and leaves `b` empty. */
+char *lt_buf_steal(struct lt_buf *b, size_t *len);
+
+#endif

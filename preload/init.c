@@ -1,0 +1,76 @@
+/* init.c — the library constructor: read the configuration, set up the trace context,
+ * prepare the exporter and the fork handlers, then switch the hooks on. Calls that arrive
+ * before this (other libraries' constructors) pass through untraced. */
+#include "init.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <sys/auxv.h>
+
+#include "../export/export.h"
+#include "config.h"
+#include "conn.h"
+#include "genai/genai.h"
+#include "log.h"
+#include "real.h"
+#include "trace/process.h"
+#include "trace/span.h"
+
+bool lt_active;
+
+static void fork_prepare(void)
+{
+    lt_export_atfork_prepare();
+}
+
+static void fork_parent(void)
+{
+    lt_export_atfork_parent();
+    lt_process_note_fork();
+}
+
+static void fork_child(void)
+{
+    lt_conn_after_fork();
+    lt_export_atfork_child();
+    lt_process_after_fork();
+}
+
+/* Exit: open exchanges are handed over as ended by exit, then the exporter drains. May be
+ * registered twice (see lt_init); runs once. */
+static void at_exit(void)
+{
+    static int once;
+    if (__atomic_exchange_n(&once, 1, __ATOMIC_ACQ_REL))
+        return;
+    lt_conn_finish_all();
+    lt_export_shutdown();
+}
+
+__attribute__((constructor)) static void lt_init(void)
+{
+    lt_real_init_libc();
+    /* setuid/setgid programs are left alone (no environment-driven file or network I/O). */
+    if (getauxval(AT_SECURE))
+        return;
+    lt_config_load();
+    if (lt_cfg.disabled)
+        return;
+    lt_span_limits.attr_count = lt_cfg.attr_count_limit;
+    lt_span_limits.value_length = lt_cfg.attr_value_limit;
+    if (lt_genai_set_providers(lt_cfg.providers) != 0)
+        lt_log(LT_LOG_WARN, "LLMTAP_PROVIDERS has malformed entries (ignored)");
+    lt_process_init();
+    if (!lt_process_recording())
+        return;
+    lt_export_init(at_exit);
+    pthread_atfork(fork_prepare, fork_parent, fork_child);
+    /* Registered early, so it runs late: a fallback. The exporter thread registers the
+     * same shutdown again once it has loaded its HTTP client, so that at exit the flush
+     * runs before the TLS library's own atexit clean-up. lt_export_shutdown runs once. */
+    atexit(at_exit);
+    lt_active = true;
+    lt_log(LT_LOG_INFO, "active; exporting to %s", lt_cfg.traces_url ? lt_cfg.traces_url : "-");
+}
+
+__thread int lt_guard __attribute__((tls_model("initial-exec")));

@@ -1,0 +1,114 @@
+/* real.c — resolution of the real functions behind our hooks (see real.h). */
+#include "real.h"
+
+#include <dlfcn.h>
+#include <link.h>
+#include <string.h>
+
+#include "log.h"
+
+struct lt_real_libc lt_real;
+
+static const char *const ssl_names[LT_SSL_NSYMS] = {
+    [LT_SSL_READ] = "SSL_read",
+    [LT_SSL_WRITE] = "SSL_write",
+    [LT_SSL_READ_EX] = "SSL_read_ex",
+    [LT_SSL_WRITE_EX] = "SSL_write_ex",
+    [LT_SSL_FREE] = "SSL_free",
+    [LT_SSL_GET_SERVERNAME] = "SSL_get_servername",
+    [LT_SSL_GET_FD] = "SSL_get_fd",
+    [LT_SSL_IS_SERVER] = "SSL_is_server",
+    [LT_SSL_GET_ERROR] = "SSL_get_error",
+};
+
+/* Resolved libssl addresses; NULL = not yet resolved. Written once per slot (racing
+ * resolvers store the same value). */
+static void *ssl_table[LT_SSL_NSYMS];
+
+/* Our own definitions, to detect dlsym returning the hook itself. */
+static void *self_addr(const char *name)
+{
+    static Dl_info self;
+    static int have_self;
+    if (!have_self) {
+        if (!dladdr((void *)&lt_real_init_libc, &self))
+            return NULL;
+        have_self = 1;
+    }
+    void *h = dlopen(self.dli_fname, RTLD_NOLOAD | RTLD_LAZY);
+    if (!h)
+        return NULL;
+    void *p = dlsym(h, name);
+    dlclose(h);
+    return p;
+}
+
+static void *next_sym(const char *name)
+{
+    void *p = dlsym(RTLD_NEXT, name);
+    if (!p)
+        dlerror(); /* clear the error state dlsym left */
+    return p;
+}
+
+void lt_real_init_libc(void)
+{
+    lt_real.connect = (lt_connect_fn)next_sym("connect");
+    lt_real.close = (lt_close_fn)next_sym("close");
+}
+
+/* dl_iterate_phdr callback: the path of the first loaded object named libssl.so*. */
+static int find_libssl(struct dl_phdr_info *info, size_t size, void *data)
+{
+    const char *path = info->dlpi_name;
+    if (!path || !*path)
+        return 0;
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    if (strncmp(base, "libssl.so", 9) != 0)
+        return 0;
+    *(const char **)data = path;
+    return 1;
+}
+
+static void *resolve(enum lt_ssl_sym sym)
+{
+    const char *name = ssl_names[sym];
+    void *p = next_sym(name);
+    if (!p) {
+        const char *path = NULL;
+        dl_iterate_phdr(find_libssl, &path);
+        if (path) {
+            void *h = dlopen(path, RTLD_NOLOAD | RTLD_LAZY);
+            if (h) {
+                p = dlsym(h, name);
+                if (!p)
+                    dlerror();
+                dlclose(h); /* NOLOAD handle: only drops the reference we just took */
+            }
+        }
+    }
+    if (p && p == self_addr(name)) {
+        static int warned;
+        lt_log_once(warned, LT_LOG_WARN, "real %s resolves to llmtap itself; tracing off", name);
+        p = NULL;
+    }
+    return p;
+}
+
+void *lt_real_ssl(enum lt_ssl_sym sym)
+{
+    void *p = __atomic_load_n(&ssl_table[sym], __ATOMIC_ACQUIRE);
+    if (__builtin_expect(p != NULL, 1))
+        return p;
+    p = resolve(sym);
+    if (p)
+        __atomic_store_n(&ssl_table[sym], p, __ATOMIC_RELEASE);
+    return p;
+}
+
+void lt_real_ssl_reset(void)
+{
+    for (int i = 0; i < LT_SSL_NSYMS; i++)
+        __atomic_store_n(&ssl_table[i], NULL, __ATOMIC_RELEASE);
+}

@@ -1,0 +1,49 @@
+/* real.h — the one table of real (next-in-line) functions the hooks forward to. libc
+ * symbols are resolved in the constructor; libssl symbols lazily on first use, because
+ * libssl is often dlopen'ed after start (Python's _ssl), sometimes into a local scope that
+ * RTLD_NEXT cannot see. */
+#ifndef LT_REAL_H
+#define LT_REAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/socket.h>
+
+struct ssl_st; /* OpenSSL's SSL, opaque to us */
+
+typedef int (*lt_connect_fn)(int, const struct sockaddr *, socklen_t);
+typedef int (*lt_close_fn)(int);
+
+/** libc functions, resolved by lt_real_init_libc(). */
+struct lt_real_libc {
+    lt_connect_fn connect;
+    lt_close_fn close;
+};
+extern struct lt_real_libc lt_real;
+
+/** Resolve the libc table with dlsym(RTLD_NEXT). Called once from the constructor. */
+void lt_real_init_libc(void);
+
+/** The libssl functions llmtap uses, by index into the lazily resolved table. */
+enum lt_ssl_sym {
+    LT_SSL_READ,
+    LT_SSL_WRITE,
+    LT_SSL_READ_EX,
+    LT_SSL_WRITE_EX,
+    LT_SSL_FREE,
+    LT_SSL_GET_SERVERNAME,
+    LT_SSL_GET_FD,
+    LT_SSL_IS_SERVER,
+    LT_SSL_GET_ERROR,
+    LT_SSL_NSYMS
+};
+
+/** The real address of libssl function `sym`, resolving it on first use (RTLD_NEXT, then the
+ *  loaded libssl found with dl_iterate_phdr and RTLD_NOLOAD). NULL when not found, or when
+ *  the only definition found is our own hook (logged once). Lock-free after the first call. */
+void *lt_real_ssl(enum lt_ssl_sym sym);
+
+/** Forget the resolved libssl functions (after a dlclose of libssl is suspected). */
+void lt_real_ssl_reset(void);
+
+#endif

@@ -1,0 +1,232 @@
+/* span.c — span records and their attribute setters (see span.h). Attribute count and
+ * value-length limits follow the OTel SDK spec ("Attribute Limits"): values are cut on a
+ * UTF-8 boundary, refused attributes are counted in dropped_attrs. */
+#include "span.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct lt_span_limits lt_span_limits = {.attr_count = 128, .value_length = 0};
+
+struct lt_span *lt_span_new(const char *name, enum lt_span_kind kind)
+{
+    struct lt_span *s = calloc(1, sizeof(*s));
+    if (!s)
+        return NULL;
+    s->name = strdup(name ? name : "");
+    if (!s->name) {
+        free(s);
+        return NULL;
+    }
+    s->kind = kind;
+    return s;
+}
+
+static void attr_clear(struct lt_attr *a)
+{
+    if (a->type == LT_ATTR_STRING) {
+        free(a->u.s);
+    } else if (a->type == LT_ATTR_STRING_ARRAY) {
+        for (size_t i = 0; i < a->u.arr.n; i++)
+            free(a->u.arr.v[i]);
+        free(a->u.arr.v);
+    }
+    memset(&a->u, 0, sizeof(a->u));
+}
+
+void lt_span_free(struct lt_span *s)
+{
+    if (!s)
+        return;
+    for (size_t i = 0; i < s->n_attrs; i++) {
+        attr_clear(&s->attrs[i]);
+        free(s->attrs[i].key);
+    }
+    free(s->attrs);
+    free(s->name);
+    free(s->status_message);
+    free(s->trace_state);
+    free(s);
+}
+
+void lt_span_free_list(struct lt_span *s)
+{
+    while (s) {
+        struct lt_span *next = s->next;
+        lt_span_free(s);
+        s = next;
+    }
+}
+
+int lt_span_set_name(struct lt_span *s, const char *name)
+{
+    char *n = strdup(name ? name : "");
+    if (!n)
+        return -ENOMEM;
+    free(s->name);
+    s->name = n;
+    return 0;
+}
+
+/* Length of the longest prefix of p[0..n) no longer than `limit` that does not end inside
+ * a UTF-8 sequence. */
+static size_t utf8_cut(const char *p, size_t n, size_t limit)
+{
+    if (!limit || n <= limit)
+        return n;
+    size_t cut = limit;
+    /* Step back over continuation bytes (10xxxxxx) to the start of the cut character. */
+    while (cut > 0 && ((unsigned char)p[cut] & 0xC0) == 0x80)
+        cut--;
+    return cut;
+}
+
+static char *dup_value(const char *v, size_t n)
+{
+    n = utf8_cut(v, n, lt_span_limits.value_length);
+    char *d = malloc(n + 1);
+    if (!d)
+        return NULL;
+    memcpy(d, v, n);
+    d[n] = '\0';
+    return d;
+}
+
+/* The slot for `key`: the existing attribute (cleared) or a new one. NULL when the count
+ * limit refuses it (-ENOSPC in *err) or on ENOMEM. */
+static struct lt_attr *slot(struct lt_span *s, const char *key, int *err)
+{
+    for (size_t i = 0; i < s->n_attrs; i++) {
+        if (strcmp(s->attrs[i].key, key) == 0) {
+            attr_clear(&s->attrs[i]);
+            return &s->attrs[i];
+        }
+    }
+    if (lt_span_limits.attr_count && s->n_attrs >= lt_span_limits.attr_count) {
+        s->dropped_attrs++;
+        *err = -ENOSPC;
+        return NULL;
+    }
+    if (s->n_attrs == s->cap_attrs) {
+        size_t cap = s->cap_attrs ? s->cap_attrs * 2 : 16;
+        struct lt_attr *na = realloc(s->attrs, cap * sizeof(*na));
+        if (!na) {
+            *err = -ENOMEM;
+            return NULL;
+        }
+        s->attrs = na;
+        s->cap_attrs = cap;
+    }
+    struct lt_attr *a = &s->attrs[s->n_attrs];
+    memset(a, 0, sizeof(*a));
+    a->key = strdup(key);
+    if (!a->key) {
+        *err = -ENOMEM;
+        return NULL;
+    }
+    s->n_attrs++;
+    return a;
+}
+
+/* Undo a slot whose value could not be stored: drop it (it is always the last or a
+ * replaced one; a replaced one becomes an empty string so the array stays dense). */
+static int slot_failed(struct lt_span *s, struct lt_attr *a)
+{
+    if (a == &s->attrs[s->n_attrs - 1]) {
+        free(a->key);
+        s->n_attrs--;
+    } else {
+        a->type = LT_ATTR_STRING;
+        a->u.s = NULL;
+    }
+    return -ENOMEM;
+}
+
+int lt_span_set_strn(struct lt_span *s, const char *key, const char *val, size_t len)
+{
+    int err = 0;
+    struct lt_attr *a = slot(s, key, &err);
+    if (!a)
+        return err;
+    a->type = LT_ATTR_STRING;
+    a->u.s = dup_value(val ? val : "", val ? len : 0);
+    return a->u.s ? 0 : slot_failed(s, a);
+}
+
+int lt_span_set_str(struct lt_span *s, const char *key, const char *val)
+{
+    return lt_span_set_strn(s, key, val, val ? strlen(val) : 0);
+}
+
+int lt_span_set_int(struct lt_span *s, const char *key, int64_t v)
+{
+    int err = 0;
+    struct lt_attr *a = slot(s, key, &err);
+    if (!a)
+        return err;
+    a->type = LT_ATTR_INT;
+    a->u.i = v;
+    return 0;
+}
+
+int lt_span_set_double(struct lt_span *s, const char *key, double v)
+{
+    int err = 0;
+    struct lt_attr *a = slot(s, key, &err);
+    if (!a)
+        return err;
+    a->type = LT_ATTR_DOUBLE;
+    a->u.d = v;
+    return 0;
+}
+
+int lt_span_set_bool(struct lt_span *s, const char *key, bool v)
+{
+    int err = 0;
+    struct lt_attr *a = slot(s, key, &err);
+    if (!a)
+        return err;
+    a->type = LT_ATTR_BOOL;
+    a->u.b = v;
+    return 0;
+}
+
+int lt_span_set_str_array(struct lt_span *s, const char *key, const char *const *v, size_t n)
+{
+    int err = 0;
+    struct lt_attr *a = slot(s, key, &err);
+    if (!a)
+        return err;
+    a->type = LT_ATTR_STRING_ARRAY;
+    a->u.arr.v = n ? calloc(n, sizeof(char *)) : NULL;
+    if (n && !a->u.arr.v)
+        return slot_failed(s, a);
+    for (size_t i = 0; i < n; i++) {
+        a->u.arr.v[i] = dup_value(v[i], strlen(v[i]));
+        if (!a->u.arr.v[i]) {
+            a->u.arr.n = i;
+            attr_clear(a);
+            return slot_failed(s, a);
+        }
+    }
+    a->u.arr.n = n;
+    return 0;
+}
+
+const struct lt_attr *lt_span_get(const struct lt_span *s, const char *key)
+{
+    for (size_t i = 0; i < s->n_attrs; i++)
+        if (strcmp(s->attrs[i].key, key) == 0)
+            return &s->attrs[i];
+    return NULL;
+}
+
+void lt_span_set_status(struct lt_span *s, enum lt_status_code code, const char *msg)
+{
+    s->status = code;
+    free(s->status_message);
+    s->status_message = NULL;
+    if (code == LT_STATUS_ERROR && msg)
+        s->status_message = strdup(msg);
+}
