@@ -1,0 +1,142 @@
+/* adapter.h — the internal interface between genai.c (body decoding, JSON parsing, SSE
+ * framing, common attributes, status) and the per-API adapters (openai.c, anthropic.c; later
+ * Responses, Gemini, Bedrock). An adapter sees parsed JSON only and sets gen_ai.* attributes
+ * through the helpers below; it never touches bytes, encodings or HTTP. */
+#ifndef LT_GENAI_ADAPTER_H
+#define LT_GENAI_ADAPTER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "../buf.h"
+#include "genai.h"
+
+/** Everything one span build shares between genai.c and the adapter. Lives on the stack of
+ *  lt_genai_build_span(); adapters read it and set `req_stream`. */
+struct lt_genai_ctx {
+    struct lt_span *span;
+    const struct lt_exchange *x;
+    bool capture;    /* capture content (gen_ai.input.messages etc., SPEC.md "Content") */
+    bool stream;     /* the response is being read as an SSE stream */
+    bool req_stream; /* set by the adapter: the request asked for a stream */
+    bool error;      /* status ERROR already set (by a stream error event or an error body) */
+    bool truncated;  /* some content was cut by a cap: llmtap.truncated */
+    size_t max_text; /* cap in bytes on text an adapter accumulates from a stream */
+    int rc;          /* first -ENOMEM seen; returned by lt_genai_build_span() */
+};
+
+/** One API adapter: a vtable plus the size of its per-exchange state. genai.c allocates
+ *  `state_size` zeroed bytes, calls begin, request (when the request body parsed as JSON),
+ *  then either response (non-stream body that parsed as JSON, HTTP status < 400) or
+ *  stream_event per SSE event, then finish, then cleanup. Every callback is optional. */
+struct lt_genai_adapter {
+    enum lt_api api;
+    const char *operation; /* gen_ai.operation.name, e.g. "chat" */
+    size_t state_size;
+    /* Always called first: attributes that do not depend on the bodies. */
+    void (*begin)(void *st, struct lt_genai_ctx *c);
+    /* The request body as JSON (borrowed; valid during the call). */
+    void (*request)(void *st, struct lt_genai_ctx *c, const cJSON *req);
+    /* A complete non-stream response body as JSON (borrowed). */
+    void (*response)(void *st, struct lt_genai_ctx *c, const cJSON *resp);
+    /* One SSE event: `type` is the event name ("message" when unnamed), `data` its data, and
+     * `json` the data parsed as JSON or NULL when it is not JSON (e.g. "[DONE]"). Views and
+     * `json` are valid during the call only. */
+    void (*stream_event)(void *st, struct lt_genai_ctx *c, const char *type, size_t type_len,
+                         const char *data, size_t data_len, const cJSON *json);
+    /* Always called after the bodies: emit what was accumulated (stream results, usage). */
+    void (*finish)(void *st, struct lt_genai_ctx *c);
+    /* Free what the state owns (not the state itself). Always called. */
+    void (*cleanup)(void *st);
+};
+
+/** OpenAI Chat Completions (openai.c). */
+extern const struct lt_genai_adapter lt_genai_openai_chat;
+/** Anthropic Messages (anthropic.c). */
+extern const struct lt_genai_adapter lt_genai_anthropic_messages;
+
+/* ---- attribute helpers (genai.c): record -ENOMEM in c->rc, ignore the count limit ---- */
+
+/** Set a string attribute (copied). NULL `v` sets nothing. */
+void lt_genai_str(struct lt_genai_ctx *c, const char *key, const char *v);
+/** Set an int attribute. */
+void lt_genai_int(struct lt_genai_ctx *c, const char *key, int64_t v);
+/** Set a double attribute. */
+void lt_genai_double(struct lt_genai_ctx *c, const char *key, double v);
+/** Set a bool attribute. */
+void lt_genai_bool(struct lt_genai_ctx *c, const char *key, bool v);
+/** Set a string-array attribute from `n` strings (copied). */
+void lt_genai_str_array(struct lt_genai_ctx *c, const char *key, const char *const *v, size_t n);
+/** Serialise `tree` (compact JSON) into string attribute `key`, then delete `tree` (owned).
+ *  NULL `tree` is a no-op. */
+void lt_genai_json_attr(struct lt_genai_ctx *c, const char *key, cJSON *tree);
+/** Mark the span failed: status ERROR with description `msg` (credentials scrubbed, see
+ *  lt_genai_scrub) and error.type `type` ("_OTHER" when NULL/empty). Sets c->error. */
+void lt_genai_fail(struct lt_genai_ctx *c, const char *type, const char *msg);
+/** Record an allocation failure (a NULL from cJSON or malloc). */
+void lt_genai_oom(struct lt_genai_ctx *c);
+
+/* ---- JSON readers: NULL/false when the key is absent or of another type ---- */
+
+/** The string value of `key` in object `o`, or NULL. */
+const char *lt_json_str(const cJSON *o, const char *key);
+/** The number value of `key` (not bool) into *out; false when absent or not a number. */
+bool lt_json_num(const cJSON *o, const char *key, double *out);
+/** An integral number value of `key` (|v| < 2^53) into *out; false otherwise. */
+bool lt_json_int(const cJSON *o, const char *key, int64_t *out);
+/** The object value of `key`, or NULL. */
+const cJSON *lt_json_obj(const cJSON *o, const char *key);
+/** The array value of `key`, or NULL. */
+const cJSON *lt_json_arr(const cJSON *o, const char *key);
+/** Error type from an error object: `type` if a string, else `code` (string or number, the
+ *  latter printed into `buf`), else NULL. */
+const char *lt_json_error_type(const cJSON *err, char *buf, size_t n);
+
+/* ---- content parts (SPEC.md "Content"); each appends to array `parts`, c->rc on ENOMEM ---- */
+
+/** Append `{"type":type,"content":text}` (type "text" or "reasoning"); `len` bytes. */
+void lt_genai_part_text(struct lt_genai_ctx *c, cJSON *parts, const char *type, const char *text,
+                        size_t len);
+/** Append `{"type":"tool_call","id","name","arguments"}`; `args` (len bytes) becomes a JSON
+ *  object when it parses as one, else stays a string; NULL id/name/args are left out. */
+void lt_genai_part_tool_call(struct lt_genai_ctx *c, cJSON *parts, const char *id, const char *name,
+                             const char *args, size_t args_len);
+/** As lt_genai_part_tool_call() with already-parsed arguments (duplicated; may be NULL). */
+void lt_genai_part_tool_call_json(struct lt_genai_ctx *c, cJSON *parts, const char *id,
+                                  const char *name, const cJSON *args);
+/** Append `{"type":"tool_call_response","id","response"}`: `content` a string is used as
+ *  is, an array of {type:text,text} blocks is joined, anything else duplicated. */
+void lt_genai_part_tool_response(struct lt_genai_ctx *c, cJSON *parts, const char *id,
+                                 const cJSON *content);
+/** Append an image reference: a `data:<mime>;base64,<b64>` URL becomes
+ *  `{"type":"blob","modality":"image","mime_type","content"}`, anything else
+ *  `{"type":"uri","modality":"image","uri"}`. */
+void lt_genai_part_image_url(struct lt_genai_ctx *c, cJSON *parts, const char *url);
+/** Append `{"type":"blob","modality","mime_type","content"}` (absent members left out). */
+void lt_genai_part_blob(struct lt_genai_ctx *c, cJSON *parts, const char *modality,
+                        const char *mime_type, const char *content);
+/** Append `{"type":"uri","modality","uri"}` (absent members left out). */
+void lt_genai_part_uri(struct lt_genai_ctx *c, cJSON *parts, const char *modality, const char *uri);
+/** Append `{"role":role,"parts":[]}` (plus "finish_reason" when non-NULL) to `msgs` and
+ *  return its parts array, or NULL on ENOMEM. */
+cJSON *lt_genai_message(struct lt_genai_ctx *c, cJSON *msgs, const char *role,
+                        const char *finish_reason);
+/** Append `{"type":"function","name","description","parameters"}` (absent members left out)
+ *  to `defs`; `params` is duplicated. */
+void lt_genai_tool_def(struct lt_genai_ctx *c, cJSON *defs, const char *name, const char *desc,
+                       const cJSON *params);
+/** A new empty JSON array, or NULL (c->rc set). */
+cJSON *lt_genai_array(struct lt_genai_ctx *c);
+
+/** Append `n` bytes to an accumulation buffer capped at c->max_text (c->truncated when the
+ *  cap cuts it, c->rc on ENOMEM). */
+void lt_genai_acc(struct lt_genai_ctx *c, struct lt_buf *b, const char *p, size_t n);
+
+/** Replace credential-looking tokens ("sk-…", "Bearer …", "x-api-key …") in `s` (in place)
+ *  with "***" so provider error messages never carry a key into a span. */
+void lt_genai_scrub(char *s);
+
+#endif

@@ -1,0 +1,482 @@
+/* openai.c — the OpenAI Chat Completions adapter (POST …/chat/completions, also spoken by
+ * OpenAI-compatible servers): request parameters, response or streamed chunks (deltas
+ * assembled per choice and per tool-call index), usage, in-stream errors, and opt-in content
+ * in the GenAI conventions' shapes (SPEC.md "Inference span", "Content"). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "adapter.h"
+
+#define MAX_CHOICES 128 /* streamed choices tracked; more are ignored */
+#define MAX_TOOLS 128   /* streamed tool calls tracked per choice */
+
+/* A tool call being assembled from stream deltas. */
+struct otool {
+    int index;
+    char *id;
+    char *name;
+    struct lt_buf args; /* function.arguments fragments, concatenated */
+};
+
+/* One streamed choice. Text and tools are accumulated only when capturing content. */
+struct ochoice {
+    int index;
+    char *role;
+    char *finish;            /* last non-null finish_reason */
+    struct lt_buf text;      /* delta.content */
+    struct lt_buf reasoning; /* delta.reasoning_content (DeepSeek and other compatibles) */
+    struct otool *tools;
+    size_t n_tools;
+};
+
+/* Per-exchange state: the stream's choices (sorted by index) and which ids were seen. */
+struct ostate {
+    struct ochoice *choices;
+    size_t n_choices;
+    bool have_id, have_model;
+};
+
+static char *dup_str(struct lt_genai_ctx *c, const char *s)
+{
+    char *d = strdup(s);
+    if (!d)
+        lt_genai_oom(c);
+    return d;
+}
+
+static bool streq(const char *a, const char *b)
+{
+    return a && strcmp(a, b) == 0;
+}
+
+/* ---- request ---- */
+
+/* Message content: a string, or an array of parts (text, image_url; others skipped). */
+static void content_parts(struct lt_genai_ctx *c, cJSON *parts, const cJSON *content)
+{
+    if (cJSON_IsString(content)) {
+        lt_genai_part_text(c, parts, "text", content->valuestring, strlen(content->valuestring));
+        return;
+    }
+    const cJSON *p;
+    const cJSON *arr = cJSON_IsArray(content) ? content : NULL;
+    cJSON_ArrayForEach(p, arr)
+    {
+        const char *type = lt_json_str(p, "type");
+        if (streq(type, "text")) {
+            const char *t = lt_json_str(p, "text");
+            if (t)
+                lt_genai_part_text(c, parts, "text", t, strlen(t));
+        } else if (streq(type, "image_url")) {
+            const char *url = lt_json_str(lt_json_obj(p, "image_url"), "url");
+            lt_genai_part_image_url(c, parts, url ? url : lt_json_str(p, "image_url"));
+        }
+    }
+}
+
+/* One tool call {id, function{name, arguments}} (arguments a JSON string, or an object from
+ * some compatible servers). */
+static void tool_call_part(struct lt_genai_ctx *c, cJSON *parts, const char *id, const cJSON *fn)
+{
+    const char *name = lt_json_str(fn, "name");
+    const cJSON *args =
+        cJSON_IsObject(fn) ? cJSON_GetObjectItemCaseSensitive(fn, "arguments") : NULL;
+    if (cJSON_IsString(args))
+        lt_genai_part_tool_call(c, parts, id, name, args->valuestring, strlen(args->valuestring));
+    else
+        lt_genai_part_tool_call_json(c, parts, id, name, args);
+}
+
+static void input_messages(struct lt_genai_ctx *c, const cJSON *req)
+{
+    const cJSON *msgs = lt_json_arr(req, "messages");
+    if (!msgs)
+        return;
+    cJSON *out = lt_genai_array(c);
+    const cJSON *m;
+    cJSON_ArrayForEach(m, msgs)
+    {
+        if (!cJSON_IsObject(m))
+            continue;
+        const char *role = lt_json_str(m, "role");
+        const cJSON *content = cJSON_GetObjectItemCaseSensitive(m, "content");
+        cJSON *parts = lt_genai_message(c, out, role, NULL);
+        if (streq(role, "tool") || streq(role, "function")) {
+            lt_genai_part_tool_response(c, parts, lt_json_str(m, "tool_call_id"), content);
+            continue;
+        }
+        /* system and developer messages stay here: they are part of the chat history. */
+        content_parts(c, parts, content);
+        const cJSON *tc;
+        cJSON_ArrayForEach(tc, lt_json_arr(m, "tool_calls"))
+        {
+            tool_call_part(c, parts, lt_json_str(tc, "id"), lt_json_obj(tc, "function"));
+        }
+        const cJSON *fc = lt_json_obj(m, "function_call"); /* legacy functions API */
+        if (fc)
+            tool_call_part(c, parts, NULL, fc);
+    }
+    lt_genai_json_attr(c, "gen_ai.input.messages", out);
+}
+
+static void tool_definitions(struct lt_genai_ctx *c, const cJSON *req)
+{
+    const cJSON *tools = lt_json_arr(req, "tools");
+    const cJSON *functions = lt_json_arr(req, "functions"); /* legacy */
+    if (!tools && !functions)
+        return;
+    cJSON *defs = lt_genai_array(c);
+    const cJSON *t;
+    cJSON_ArrayForEach(t, tools)
+    {
+        const char *type = lt_json_str(t, "type");
+        const cJSON *fn = lt_json_obj(t, "function");
+        if ((type && strcmp(type, "function") != 0) || !fn)
+            continue;
+        lt_genai_tool_def(c, defs, lt_json_str(fn, "name"), lt_json_str(fn, "description"),
+                          cJSON_GetObjectItemCaseSensitive(fn, "parameters"));
+    }
+    cJSON_ArrayForEach(t, functions)
+    {
+        if (cJSON_IsObject(t))
+            lt_genai_tool_def(c, defs, lt_json_str(t, "name"), lt_json_str(t, "description"),
+                              cJSON_GetObjectItemCaseSensitive(t, "parameters"));
+    }
+    if (cJSON_GetArraySize(defs) == 0) {
+        cJSON_Delete(defs);
+        return;
+    }
+    lt_genai_json_attr(c, "gen_ai.tool.definitions", defs);
+}
+
+static void begin(void *st, struct lt_genai_ctx *c)
+{
+    lt_genai_str(c, "openai.api.type", "chat_completions");
+}
+
+static void request(void *st, struct lt_genai_ctx *c, const cJSON *req)
+{
+    lt_genai_str(c, "gen_ai.request.model", lt_json_str(req, "model"));
+
+    static const char *const doubles[][2] = {
+        {"temperature", "gen_ai.request.temperature"},
+        {"top_p", "gen_ai.request.top_p"},
+        {"frequency_penalty", "gen_ai.request.frequency_penalty"},
+        {"presence_penalty", "gen_ai.request.presence_penalty"},
+    };
+    for (size_t i = 0; i < sizeof(doubles) / sizeof(doubles[0]); i++) {
+        double d;
+        if (lt_json_num(req, doubles[i][0], &d))
+            lt_genai_double(c, doubles[i][1], d);
+    }
+    int64_t v;
+    if (lt_json_int(req, "max_completion_tokens", &v) || lt_json_int(req, "max_tokens", &v))
+        lt_genai_int(c, "gen_ai.request.max_tokens", v);
+    if (lt_json_int(req, "seed", &v))
+        lt_genai_int(c, "gen_ai.request.seed", v);
+    if (lt_json_int(req, "n", &v) && v != 1)
+        lt_genai_int(c, "gen_ai.request.choice.count", v);
+
+    const cJSON *stop = cJSON_GetObjectItemCaseSensitive(req, "stop");
+    if (cJSON_IsString(stop)) {
+        const char *one = stop->valuestring;
+        lt_genai_str_array(c, "gen_ai.request.stop_sequences", &one, 1);
+    } else if (cJSON_IsArray(stop)) {
+        const char *v8[16];
+        size_t n = 0;
+        const cJSON *s;
+        cJSON_ArrayForEach(s, stop)
+        {
+            if (cJSON_IsString(s) && n < sizeof(v8) / sizeof(v8[0]))
+                v8[n++] = s->valuestring;
+        }
+        if (n)
+            lt_genai_str_array(c, "gen_ai.request.stop_sequences", v8, n);
+    }
+
+    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(req, "stream"))) {
+        c->req_stream = true;
+        lt_genai_bool(c, "gen_ai.request.stream", true);
+    }
+    const char *fmt = lt_json_str(lt_json_obj(req, "response_format"), "type");
+    if (streq(fmt, "json_object") || streq(fmt, "json_schema"))
+        lt_genai_str(c, "gen_ai.output.type", "json");
+    else if (streq(fmt, "text"))
+        lt_genai_str(c, "gen_ai.output.type", "text");
+    const char *tier = lt_json_str(req, "service_tier");
+    if (tier && strcmp(tier, "auto") != 0)
+        lt_genai_str(c, "openai.request.service_tier", tier);
+
+    if (c->capture) {
+        input_messages(c, req);
+        tool_definitions(c, req);
+    }
+}
+
+/* ---- response ---- */
+
+static void usage(struct lt_genai_ctx *c, const cJSON *u)
+{
+    int64_t v;
+    if (lt_json_int(u, "prompt_tokens", &v))
+        lt_genai_int(c, "gen_ai.usage.input_tokens", v);
+    if (lt_json_int(u, "completion_tokens", &v))
+        lt_genai_int(c, "gen_ai.usage.output_tokens", v);
+    if (lt_json_int(lt_json_obj(u, "prompt_tokens_details"), "cached_tokens", &v))
+        lt_genai_int(c, "gen_ai.usage.cache_read.input_tokens", v);
+    if (lt_json_int(lt_json_obj(u, "completion_tokens_details"), "reasoning_tokens", &v))
+        lt_genai_int(c, "gen_ai.usage.reasoning.output_tokens", v);
+}
+
+/* An error object in a 2xx body or a stream chunk: {"error":{"message","type","code"}}. */
+static bool body_error(struct lt_genai_ctx *c, const cJSON *j)
+{
+    const cJSON *err = lt_json_obj(j, "error");
+    if (!err)
+        return false;
+    char buf[32];
+    lt_genai_fail(c, lt_json_error_type(err, buf, sizeof(buf)), lt_json_str(err, "message"));
+    return true;
+}
+
+static void response(void *st, struct lt_genai_ctx *c, const cJSON *resp)
+{
+    if (body_error(c, resp))
+        return;
+    lt_genai_str(c, "gen_ai.response.id", lt_json_str(resp, "id"));
+    lt_genai_str(c, "gen_ai.response.model", lt_json_str(resp, "model"));
+    lt_genai_str(c, "openai.response.system_fingerprint", lt_json_str(resp, "system_fingerprint"));
+    lt_genai_str(c, "openai.response.service_tier", lt_json_str(resp, "service_tier"));
+
+    const cJSON *choices = lt_json_arr(resp, "choices");
+    int n = cJSON_GetArraySize(choices);
+    if (n > 0) {
+        const char **fr = calloc((size_t)n, sizeof(*fr));
+        size_t nfr = 0;
+        cJSON *out = c->capture ? lt_genai_array(c) : NULL;
+        const cJSON *ch;
+        cJSON_ArrayForEach(ch, choices)
+        {
+            const char *finish = lt_json_str(ch, "finish_reason");
+            if (finish && fr)
+                fr[nfr++] = finish;
+            if (!out)
+                continue;
+            const cJSON *msg = lt_json_obj(ch, "message");
+            const char *role = lt_json_str(msg, "role");
+            cJSON *parts = lt_genai_message(c, out, role ? role : "assistant", finish);
+            const char *reasoning = lt_json_str(msg, "reasoning_content");
+            if (reasoning && *reasoning)
+                lt_genai_part_text(c, parts, "reasoning", reasoning, strlen(reasoning));
+            content_parts(c, parts, cJSON_GetObjectItemCaseSensitive(msg, "content"));
+            const cJSON *tc;
+            cJSON_ArrayForEach(tc, lt_json_arr(msg, "tool_calls"))
+            {
+                tool_call_part(c, parts, lt_json_str(tc, "id"), lt_json_obj(tc, "function"));
+            }
+            const cJSON *fc = lt_json_obj(msg, "function_call");
+            if (fc)
+                tool_call_part(c, parts, NULL, fc);
+        }
+        if (!fr)
+            lt_genai_oom(c);
+        else if (nfr)
+            lt_genai_str_array(c, "gen_ai.response.finish_reasons", fr, nfr);
+        free(fr);
+        lt_genai_json_attr(c, "gen_ai.output.messages", out);
+    }
+    usage(c, lt_json_obj(resp, "usage"));
+}
+
+/* ---- stream ---- */
+
+/* The choice with `index`, created in index order; NULL past MAX_CHOICES or on ENOMEM. */
+static struct ochoice *choice_at(struct lt_genai_ctx *c, struct ostate *s, int index)
+{
+    size_t i = 0;
+    while (i < s->n_choices && s->choices[i].index < index)
+        i++;
+    if (i < s->n_choices && s->choices[i].index == index)
+        return &s->choices[i];
+    if (s->n_choices >= MAX_CHOICES)
+        return NULL;
+    struct ochoice *nc = realloc(s->choices, (s->n_choices + 1) * sizeof(*nc));
+    if (!nc) {
+        lt_genai_oom(c);
+        return NULL;
+    }
+    s->choices = nc;
+    memmove(&nc[i + 1], &nc[i], (s->n_choices - i) * sizeof(*nc));
+    memset(&nc[i], 0, sizeof(*nc));
+    nc[i].index = index;
+    s->n_choices++;
+    return &nc[i];
+}
+
+/* The tool call a delta continues: by `index` when given, else by id, else the last one. */
+static struct otool *tool_at(struct lt_genai_ctx *c, struct ochoice *ch, const cJSON *tc)
+{
+    int64_t index;
+    bool has_index = lt_json_int(tc, "index", &index);
+    const char *id = lt_json_str(tc, "id");
+    for (size_t i = 0; i < ch->n_tools; i++) {
+        struct otool *t = &ch->tools[i];
+        if (has_index ? t->index == index : (id && *id ? streq(t->id, id) : false))
+            return t;
+    }
+    if (!has_index && !(id && *id) && ch->n_tools)
+        return &ch->tools[ch->n_tools - 1];
+    if (ch->n_tools >= MAX_TOOLS)
+        return NULL;
+    struct otool *nt = realloc(ch->tools, (ch->n_tools + 1) * sizeof(*nt));
+    if (!nt) {
+        lt_genai_oom(c);
+        return NULL;
+    }
+    ch->tools = nt;
+    struct otool *t = &nt[ch->n_tools++];
+    memset(t, 0, sizeof(*t));
+    t->index = has_index && index >= 0 && index <= 0x7fffffff ? (int)index : (int)ch->n_tools - 1;
+    return t;
+}
+
+static void stream_choice(struct lt_genai_ctx *c, struct ostate *s, const cJSON *chj)
+{
+    int64_t index = 0;
+    if (!cJSON_IsObject(chj))
+        return;
+    if (lt_json_int(chj, "index", &index) && (index < 0 || index > 0x7fffffff))
+        return;
+    struct ochoice *ch = choice_at(c, s, (int)index);
+    if (!ch)
+        return;
+    const char *finish = lt_json_str(chj, "finish_reason");
+    if (finish) {
+        char *f = dup_str(c, finish);
+        if (f) {
+            free(ch->finish);
+            ch->finish = f;
+        }
+    }
+    if (!c->capture)
+        return;
+    const cJSON *d = lt_json_obj(chj, "delta");
+    const char *role = lt_json_str(d, "role");
+    if (role && !ch->role)
+        ch->role = dup_str(c, role);
+    const char *text = lt_json_str(d, "content");
+    if (text)
+        lt_genai_acc(c, &ch->text, text, strlen(text));
+    const char *reasoning = lt_json_str(d, "reasoning_content");
+    if (reasoning)
+        lt_genai_acc(c, &ch->reasoning, reasoning, strlen(reasoning));
+    const cJSON *tc;
+    cJSON_ArrayForEach(tc, lt_json_arr(d, "tool_calls"))
+    {
+        struct otool *t = tool_at(c, ch, tc);
+        if (!t)
+            continue;
+        const char *id = lt_json_str(tc, "id");
+        if (id && *id && !t->id)
+            t->id = dup_str(c, id);
+        const cJSON *fn = lt_json_obj(tc, "function");
+        const char *name = lt_json_str(fn, "name");
+        if (name && *name && !t->name)
+            t->name = dup_str(c, name);
+        const char *args = lt_json_str(fn, "arguments");
+        if (args)
+            lt_genai_acc(c, &t->args, args, strlen(args));
+    }
+}
+
+static void stream_event(void *st, struct lt_genai_ctx *c, const char *type, size_t type_len,
+                         const char *data, size_t data_len, const cJSON *j)
+{
+    struct ostate *s = st;
+    if (!cJSON_IsObject(j)) /* "[DONE]" and anything unparseable */
+        return;
+    if (body_error(c, j))
+        return;
+    const char *id = lt_json_str(j, "id");
+    if (id && *id && !s->have_id) {
+        lt_genai_str(c, "gen_ai.response.id", id);
+        s->have_id = true;
+    }
+    const char *model = lt_json_str(j, "model");
+    if (model && *model && !s->have_model) {
+        lt_genai_str(c, "gen_ai.response.model", model);
+        s->have_model = true;
+    }
+    lt_genai_str(c, "openai.response.system_fingerprint", lt_json_str(j, "system_fingerprint"));
+    lt_genai_str(c, "openai.response.service_tier", lt_json_str(j, "service_tier"));
+    const cJSON *ch;
+    cJSON_ArrayForEach(ch, lt_json_arr(j, "choices"))
+    {
+        stream_choice(c, s, ch);
+    }
+    const cJSON *u = lt_json_obj(j, "usage"); /* null except on the include_usage chunk */
+    if (u)
+        usage(c, u);
+}
+
+static void finish(void *st, struct lt_genai_ctx *c)
+{
+    struct ostate *s = st;
+    if (!s->n_choices)
+        return;
+    const char *fr[MAX_CHOICES];
+    size_t nfr = 0;
+    for (size_t i = 0; i < s->n_choices; i++)
+        if (s->choices[i].finish)
+            fr[nfr++] = s->choices[i].finish;
+    if (nfr)
+        lt_genai_str_array(c, "gen_ai.response.finish_reasons", fr, nfr);
+    if (!c->capture)
+        return;
+    cJSON *out = lt_genai_array(c);
+    for (size_t i = 0; i < s->n_choices; i++) {
+        struct ochoice *ch = &s->choices[i];
+        cJSON *parts = lt_genai_message(c, out, ch->role ? ch->role : "assistant", ch->finish);
+        if (ch->reasoning.len)
+            lt_genai_part_text(c, parts, "reasoning", ch->reasoning.data, ch->reasoning.len);
+        if (ch->text.len)
+            lt_genai_part_text(c, parts, "text", ch->text.data, ch->text.len);
+        for (size_t k = 0; k < ch->n_tools; k++) {
+            struct otool *t = &ch->tools[k];
+            lt_genai_part_tool_call(c, parts, t->id, t->name, t->args.len ? t->args.data : NULL,
+                                    t->args.len);
+        }
+    }
+    lt_genai_json_attr(c, "gen_ai.output.messages", out);
+}
+
+static void cleanup(void *st)
+{
+    struct ostate *s = st;
+    for (size_t i = 0; i < s->n_choices; i++) {
+        struct ochoice *ch = &s->choices[i];
+        free(ch->role);
+        free(ch->finish);
+        lt_buf_cleanup(&ch->text);
+        lt_buf_cleanup(&ch->reasoning);
+        for (size_t k = 0; k < ch->n_tools; k++) {
+            free(ch->tools[k].id);
+            free(ch->tools[k].name);
+            lt_buf_cleanup(&ch->tools[k].args);
+        }
+        free(ch->tools);
+    }
+    free(s->choices);
+}
+
+const struct lt_genai_adapter lt_genai_openai_chat = {
+    .api = LT_API_OPENAI_CHAT,
+    .operation = "chat",
+    .state_size = sizeof(struct ostate),
+    .begin = begin,
+    .request = request,
+    .response = response,
+    .stream_event = stream_event,
+    .finish = finish,
+    .cleanup = cleanup,
+};
