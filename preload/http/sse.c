@@ -1,0 +1,305 @@
+/* sse.c — incremental Server-Sent Events parser (see sse.h; WHATWG HTML §9.2.6
+ * "Interpreting an event stream"). Complete lines inside one feed are parsed in place; only
+ * a line cut by a feed boundary is copied. Line ends are found with memchr, never per byte.
+ * Memory is bounded by `max_event` per event: an oversized event is dropped whole. */
+#include "http/sse.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SSE_DEFAULT_MAX (1024u * 1024u)
+
+/* While `overflow` is set, nothing of the current line is stored: `line_len` is then only
+ * 0 (at the start of a line) or 1 (inside a non-empty line), enough to see the blank line
+ * that ends the dropped event. Before `bom_checked`, `line_len` counts the BOM bytes matched
+ * so far (they are never stored either). */
+
+static const unsigned char BOM[3] = {0xEF, 0xBB, 0xBF};
+
+void lt_sse_init(struct lt_sse_parser *p, size_t max_event)
+{
+    memset(p, 0, sizeof(*p));
+    p->max_event = max_event ? max_event : SSE_DEFAULT_MAX;
+}
+
+void lt_sse_cleanup(struct lt_sse_parser *p)
+{
+    free(p->line);
+    free(p->data);
+    p->line = p->data = NULL;
+    p->line_len = p->line_cap = p->data_len = p->data_cap = 0;
+}
+
+/* Grow *buf so it holds `need` bytes plus a NUL. Geometric; 0 or -ENOMEM. */
+static int reserve(char **buf, size_t *cap, size_t need)
+{
+    if (*buf && need <= *cap)
+        return 0;
+    size_t want = *cap ? *cap : 128;
+    while (want < need)
+        want *= 2;
+    char *nb = realloc(*buf, want + 1);
+    if (!nb)
+        return -ENOMEM;
+    *buf = nb;
+    *cap = want;
+    return 0;
+}
+
+static void reset_event(struct lt_sse_parser *p)
+{
+    p->data_len = 0;
+    p->have_data = false;
+    p->type_len = 0; /* type[] itself is left alone: a dispatched event still views it */
+}
+
+/* The event is too big (or memory ran out): forget it and skip to the next blank line.
+ * `mid_line` says whether the line being read has bytes still to come. */
+static void enter_overflow(struct lt_sse_parser *p, bool mid_line)
+{
+    reset_event(p);
+    p->overflow = true;
+    p->line_len = mid_line ? 1 : 0;
+}
+
+static int dispatch(struct lt_sse_parser *p, lt_sse_event_cb cb, void *ud)
+{
+    if (!p->have_data) {
+        /* Spec: an event without data is not dispatched; its type is forgotten. */
+        reset_event(p);
+        return 0;
+    }
+    struct lt_sse_event ev;
+    ev.type = p->type_len ? p->type : "message";
+    ev.type_len = p->type_len ? p->type_len : strlen("message");
+    /* have_data implies data_len >= 1: every data field appended its LF. */
+    p->data[--p->data_len] = '\0';
+    ev.data = p->data;
+    ev.data_len = p->data_len;
+    ev.id = p->id;
+    ev.id_len = p->id_len;
+    p->events++;
+    /* Reset first: the views stay valid because the buffers are not touched until the next
+     * feed, and a callback that stops us leaves a clean state behind. */
+    reset_event(p);
+    return cb ? cb(ud, &ev) : 0;
+}
+
+/* One complete, non-comment line (without its terminator) of an event being kept. */
+static int process_line(struct lt_sse_parser *p, const char *s, size_t len, lt_sse_event_cb cb,
+                        void *ud)
+{
+    if (len == 0)
+        return dispatch(p, cb, ud);
+
+    const char *colon = memchr(s, ':', len);
+    size_t flen = colon ? (size_t)(colon - s) : len;
+    const char *v = colon ? colon + 1 : s + len;
+    size_t vlen = (size_t)(s + len - v);
+    if (vlen && v[0] == ' ') {
+        v++;
+        vlen--;
+    }
+
+    if (flen == 4 && memcmp(s, "data", 4) == 0) {
+        if (p->data_len + vlen + 1 > p->max_event) {
+            enter_overflow(p, false);
+            return 0;
+        }
+        if (reserve(&p->data, &p->data_cap, p->data_len + vlen + 1) != 0) {
+            enter_overflow(p, false);
+            return -ENOMEM;
+        }
+        if (vlen)
+            memcpy(p->data + p->data_len, v, vlen);
+        p->data_len += vlen;
+        p->data[p->data_len++] = '\n';
+        p->data[p->data_len] = '\0';
+        p->have_data = true;
+    } else if (flen == 5 && memcmp(s, "event", 5) == 0) {
+        size_t n = vlen < sizeof(p->type) - 1 ? vlen : sizeof(p->type) - 1;
+        memcpy(p->type, v, n);
+        p->type[n] = '\0';
+        p->type_len = n;
+    } else if (flen == 2 && memcmp(s, "id", 2) == 0) {
+        /* Spec: an id containing U+0000 NULL is ignored; the id persists across events. */
+        if (!memchr(v, '\0', vlen)) {
+            size_t n = vlen < sizeof(p->id) - 1 ? vlen : sizeof(p->id) - 1;
+            memcpy(p->id, v, n);
+            p->id[n] = '\0';
+            p->id_len = n;
+        }
+    }
+    /* "retry" (reconnection time) and unknown fields are ignored. */
+    return 0;
+}
+
+/* A line ended; `s`/`len` is its tail in the current feed (the head, if any, is buffered). */
+static int line_done(struct lt_sse_parser *p, const char *s, size_t len, lt_sse_event_cb cb,
+                     void *ud)
+{
+    if (p->overflow) {
+        bool blank = p->line_len == 0 && len == 0;
+        p->line_len = 0;
+        if (blank) {
+            p->overflow = false;
+            p->dropped++;
+            reset_event(p);
+        }
+        return 0;
+    }
+    if (p->line_len == 0) {
+        if (len && s[0] == ':')
+            return 0; /* comment */
+        /* Same rule as for buffered lines, so the outcome does not depend on the splits. */
+        if (p->data_len + len > p->max_event) {
+            enter_overflow(p, false);
+            return 0;
+        }
+        return process_line(p, s, len, cb, ud);
+    }
+    if (p->line[0] == ':') {
+        p->line_len = 0; /* comment cut by a feed boundary: only the ':' was kept */
+        return 0;
+    }
+    if (p->data_len + p->line_len + len > p->max_event) {
+        enter_overflow(p, false);
+        return 0;
+    }
+    if (reserve(&p->line, &p->line_cap, p->line_len + len) != 0) {
+        enter_overflow(p, false);
+        return -ENOMEM;
+    }
+    if (len)
+        memcpy(p->line + p->line_len, s, len);
+    size_t total = p->line_len + len;
+    p->line_len = 0;
+    return process_line(p, p->line, total, cb, ud);
+}
+
+/* Keep the start of a line the feed cut. Comments keep only their ':'. */
+static int line_partial(struct lt_sse_parser *p, const char *s, size_t len)
+{
+    if (len == 0)
+        return 0;
+    if (p->overflow) {
+        p->line_len = 1;
+        return 0;
+    }
+    if (p->line_len == 0 && s[0] == ':') {
+        if (reserve(&p->line, &p->line_cap, 1) != 0) {
+            enter_overflow(p, true);
+            return -ENOMEM;
+        }
+        p->line[0] = ':';
+        p->line_len = 1;
+        return 0;
+    }
+    if (p->line_len && p->line[0] == ':')
+        return 0;
+    if (p->data_len + p->line_len + len > p->max_event) {
+        enter_overflow(p, true);
+        return 0;
+    }
+    if (reserve(&p->line, &p->line_cap, p->line_len + len) != 0) {
+        enter_overflow(p, true);
+        return -ENOMEM;
+    }
+    memcpy(p->line + p->line_len, s, len);
+    p->line_len += len;
+    return 0;
+}
+
+/* Match the optional U+FEFF at stream start, possibly split across feeds. Returns the
+ * bytes consumed; on a mismatch the matched prefix becomes ordinary line content. */
+static size_t skip_bom(struct lt_sse_parser *p, const char *buf, size_t n, int *rc)
+{
+    size_t i = 0;
+    while (i < n && p->line_len < sizeof(BOM) && (unsigned char)buf[i] == BOM[p->line_len]) {
+        p->line_len++;
+        i++;
+    }
+    if (p->line_len == sizeof(BOM)) {
+        p->line_len = 0;
+        p->bom_checked = true;
+    } else if (i < n) {
+        size_t k = p->line_len;
+        p->line_len = 0;
+        p->bom_checked = true;
+        *rc = line_partial(p, (const char *)BOM, k);
+    }
+    return i;
+}
+
+int lt_sse_feed(struct lt_sse_parser *p, const char *buf, size_t n, lt_sse_event_cb cb, void *ud)
+{
+    size_t i = 0;
+    int rc = 0;
+    if (!p->bom_checked) {
+        i = skip_bom(p, buf, n, &rc);
+        if (rc)
+            return rc;
+    }
+    /* `nl` caches the next LF at or after i (n if none), so a CR-only stream does not
+     * rescan the rest of the buffer for every line. */
+    size_t nl = 0;
+    bool nl_known = false;
+    while (i < n) {
+        if (p->skip_lf) {
+            p->skip_lf = false;
+            if (buf[i] == '\n') {
+                i++;
+                continue;
+            }
+        }
+        if (!nl_known || nl < i) {
+            const char *q = memchr(buf + i, '\n', n - i);
+            nl = q ? (size_t)(q - buf) : n;
+            nl_known = true;
+        }
+        const char *cr = memchr(buf + i, '\r', nl - i);
+        size_t e = cr ? (size_t)(cr - buf) : nl;
+        if (e == n)
+            return line_partial(p, buf + i, n - i);
+        size_t next = e + 1;
+        if (buf[e] == '\r') {
+            if (next == n)
+                p->skip_lf = true; /* a CRLF may be split across feeds */
+            else if (buf[next] == '\n')
+                next++;
+        }
+        rc = line_done(p, buf + i, e - i, cb, ud);
+        i = next;
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+int lt_sse_finish(struct lt_sse_parser *p, lt_sse_event_cb cb, void *ud)
+{
+    int rc = 0;
+    p->skip_lf = false;
+    if (!p->bom_checked) {
+        /* Only part of a BOM arrived: as a line it would be an unknown field. */
+        p->bom_checked = true;
+        p->line_len = 0;
+    }
+    /* Deviation from the spec (which discards an unterminated event): a final line without
+     * its end is taken as complete, and pending data is dispatched. */
+    if (p->line_len && !p->overflow)
+        rc = line_done(p, NULL, 0, cb, ud);
+    p->line_len = 0;
+    if (p->overflow) {
+        p->overflow = false;
+        p->dropped++;
+        reset_event(p);
+        return rc;
+    }
+    if (rc) {
+        reset_event(p);
+        return rc;
+    }
+    return dispatch(p, cb, ud);
+}
