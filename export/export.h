@@ -9,10 +9,14 @@
 #include "../preload/exchange.h"
 
 /** Prepare the queue (no thread yet). Constructor time, after lt_config_load().
- *  `at_exit` is the runtime's exit handler: the exporter thread registers it with atexit(3)
- *  once its HTTP client (and so the TLS library) is loaded, so that it runs before the TLS
- *  library's own exit-time clean-up. */
+ *  `at_exit` is the runtime's exit handler; see lt_export_arm_exit(). */
 void lt_export_init(void (*at_exit)(void));
+
+/** Register the exit handler (again) with atexit(3), once per process. Called from a host
+ *  thread when it first uses TLS: by then the TLS library has registered its own exit-time
+ *  clean-up (OPENSSL_cleanup), and handlers run in reverse order, so the final flush runs
+ *  while libcrypto is still whole. */
+void lt_export_arm_exit(void);
 
 /** Hand a finished exchange to the exporter; takes ownership in every case. Never blocks
  *  beyond a short mutex hold and never does I/O; starts the exporter thread on first use.

@@ -24,6 +24,11 @@
 #include "transport.h"
 
 #define CONSOLE_MAX_SPANS 10000 /* spans kept for the exit-time console tree */
+#define EXIT_MARGIN_NS 100000000u /* the exporter's last send ends this long before the
+                                     exiting thread's wait does */
+#define EXIT_GRACE_NS 2000000000u /* past its deadline, the exiting thread still waits this
+                                     long for a libcurl call in flight to return */
+
 
 /* Module state. `q.lock` also guards started/done/root. */
 static struct {
@@ -32,6 +37,10 @@ static struct {
     bool done;   /* the final drain finished */
     pthread_cond_t done_cond;
     int shutdown_called; /* atomic: lt_export_shutdown ran */
+    int exit_armed;      /* atomic: lt_export_arm_exit registered the handler */
+    uint64_t exit_deadline; /* CLOCK_MONOTONIC ns the exiting thread waits until */
+    bool in_client;  /* the exporter thread is inside libcurl (and so maybe libcrypto) */
+    bool abandoned;  /* the exiting thread stopped waiting: no new libcurl call may start */
     struct lt_span *root; /* process root span handed over at exit */
     void (*at_exit)(void);
     /* exporter-thread-only below */
@@ -46,6 +55,26 @@ static struct {
     uint64_t export_dropped; /* spans lost to export failures */
     int warned_export, warned_file;
 } W = {.file_fd = -1};
+
+/* libcurl uses libcrypto, which the process tears down at exit (OPENSSL_cleanup runs from
+ * atexit). Every libcurl call is bracketed so the exiting thread never lets exit proceed
+ * while one is in flight (bounded by EXIT_GRACE_NS), and none starts after it gave up. */
+static bool client_enter(void)
+{
+    pthread_mutex_lock(&W.q.lock);
+    bool ok = !W.abandoned;
+    W.in_client = ok;
+    pthread_mutex_unlock(&W.q.lock);
+    return ok;
+}
+
+static void client_leave(void)
+{
+    pthread_mutex_lock(&W.q.lock);
+    W.in_client = false;
+    pthread_cond_broadcast(&W.done_cond);
+    pthread_mutex_unlock(&W.q.lock);
+}
 
 static uint64_t mono_ns(void)
 {
@@ -99,9 +128,12 @@ static void setup_exporters(void)
             .client_key = lt_cfg.client_key,
             .user_agent = ua,
         };
-        W.transport = lt_transport_new(&tc);
-        if (!W.transport)
-            lt_log(LT_LOG_WARN, "cannot load libcurl.so.4: OTLP export is off");
+        if (client_enter()) {
+            W.transport = lt_transport_new(&tc);
+            client_leave();
+            if (!W.transport)
+                lt_log(LT_LOG_WARN, "cannot load libcurl.so.4: OTLP export is off");
+        }
     }
     if (lt_cfg.file_path && W.file_fd < 0 && !W.warned_file) {
         W.file_fd = lt_file_open(lt_cfg.file_path);
@@ -159,7 +191,12 @@ static void ship(struct lt_span *batch, size_t n, uint64_t deadline)
     }
     if (rc == 0) {
         int status = 0;
-        rc = lt_transport_send(W.transport, body, len, ctype, deadline, &status);
+        if (client_enter()) {
+            rc = lt_transport_send(W.transport, body, len, ctype, deadline, &status);
+            client_leave();
+        } else {
+            rc = -ECANCELED;
+        }
         W.collector_down = rc == -ECONNREFUSED || rc == -ETIMEDOUT;
         if (rc != 0) {
             W.export_dropped += n;
@@ -240,8 +277,6 @@ static void *worker_main(void *arg)
 {
     lt_guard = 1; /* everything this thread does passes through the hooks untraced */
     setup_exporters();
-    if (W.at_exit && !__atomic_load_n(&W.shutdown_called, __ATOMIC_ACQUIRE))
-        atexit(W.at_exit);
 
     pthread_mutex_lock(&W.q.lock);
     for (;;) {
@@ -259,8 +294,13 @@ static void *worker_main(void *arg)
         pthread_mutex_unlock(&W.q.lock);
 
         uint64_t deadline = mono_ns() + (uint64_t)lt_cfg.bsp_export_timeout_ms * 1000000u;
-        if (closing && W.collector_down) /* it was down before: one short try at exit */
-            deadline = mono_ns() + 1000000000u;
+        if (closing) {
+            /* Finish before the exiting thread stops waiting: after that the process tears
+             * down libraries this thread may be using. */
+            deadline = W.exit_deadline > EXIT_MARGIN_NS ? W.exit_deadline - EXIT_MARGIN_NS : 0;
+            if (W.collector_down && deadline > mono_ns() + 1000000000u)
+                deadline = mono_ns() + 1000000000u; /* it was down before: one short try */
+        }
         process(xs, root, deadline);
 
         if (closing) {
@@ -324,6 +364,7 @@ void lt_export_shutdown(void)
         return;
     }
     W.root = root;
+    W.exit_deadline = deadline;
     start_locked();
     if (W.started != 1) {
         pthread_mutex_unlock(&W.q.lock);
@@ -336,7 +377,20 @@ void lt_export_shutdown(void)
         if (pthread_cond_timedwait(&W.done_cond, &W.q.lock, &ts) == ETIMEDOUT)
             break;
     }
+    if (!W.done) {
+        W.abandoned = true;
+        struct timespec ts = ts_of(deadline + EXIT_GRACE_NS);
+        while (W.in_client)
+            if (pthread_cond_timedwait(&W.done_cond, &W.q.lock, &ts) == ETIMEDOUT)
+                break;
+    }
     pthread_mutex_unlock(&W.q.lock);
+}
+
+void lt_export_arm_exit(void)
+{
+    if (W.at_exit && !__atomic_exchange_n(&W.exit_armed, 1, __ATOMIC_ACQ_REL))
+        atexit(W.at_exit);
 }
 
 void lt_export_atfork_prepare(void)
@@ -362,6 +416,8 @@ void lt_export_atfork_child(void)
     W.started = 0;
     W.done = false;
     W.shutdown_called = 0;
+    W.exit_armed = 0;
+    W.in_client = W.abandoned = false;
     lt_span_free(W.root);
     W.root = NULL;
     lt_span_free_list(W.console);

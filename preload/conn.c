@@ -188,6 +188,8 @@ static struct lt_conn *conn_create(struct ssl_st *ssl)
     c->hnext = b->head;
     b->head = c;
     pthread_mutex_unlock(&b->lock);
+    if (!c->ignored)
+        lt_export_arm_exit();
     return c;
 }
 

@@ -65,9 +65,9 @@ __attribute__((constructor)) static void lt_init(void)
         return;
     lt_export_init(at_exit);
     pthread_atfork(fork_prepare, fork_parent, fork_child);
-    /* Registered early, so it runs late: a fallback. The exporter thread registers the
-     * same shutdown again once it has loaded its HTTP client, so that at exit the flush
-     * runs before the TLS library's own atexit clean-up. lt_export_shutdown runs once. */
+    /* Registered early, so it runs late: a fallback. The first TLS connection registers
+     * it again (lt_export_arm_exit), after the TLS library's own atexit clean-up, so that
+     * at exit the flush runs first. It runs once. */
     atexit(at_exit);
     lt_active = true;
     lt_log(LT_LOG_INFO, "active; exporting to %s", lt_cfg.traces_url ? lt_cfg.traces_url : "-");
