@@ -22,8 +22,8 @@ struct lt_resource {
 /** Encode the `next`-linked `spans` as one binary protobuf ExportTraceServiceRequest with a
  *  single ResourceSpans/ScopeSpans. *out is heap (caller frees), *len its size in bytes.
  *  Returns 0 or -ENOMEM. */
-int lt_otlp_pb_encode(const struct lt_resource *res, const struct lt_span *spans,
-                      uint8_t **out, size_t *len);
+int lt_otlp_pb_encode(const struct lt_resource *res, const struct lt_span *spans, uint8_t **out,
+                      size_t *len);
 
 /** Encode as OTLP/JSON (protobuf JSON mapping with OTLP's rules: lowerCamelCase keys, ids as
  *  lowercase hex, enums as integers, 64-bit integers as decimal strings) on one line, no

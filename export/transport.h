@@ -10,15 +10,15 @@
 
 /** Transport settings; strings are borrowed and must outlive the transport. */
 struct lt_transport_config {
-    const char *url;            /* full traces URL, e.g. http://localhost:4318/v1/traces */
-    const char *headers;        /* OTEL_EXPORTER_OTLP_HEADERS form "k=v,k2=v2" (percent-
-                                   encoded values), or NULL */
-    int gzip;                   /* non-zero: compress the body, Content-Encoding: gzip */
-    uint32_t timeout_ms;        /* per attempt */
-    const char *ca_file;        /* OTEL_EXPORTER_OTLP_CERTIFICATE, or NULL */
-    const char *client_cert;    /* OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE, or NULL */
-    const char *client_key;     /* OTEL_EXPORTER_OTLP_CLIENT_KEY, or NULL */
-    const char *user_agent;     /* e.g. "llmtap/0.1.0" */
+    const char *url;         /* full traces URL, e.g. http://localhost:4318/v1/traces */
+    const char *headers;     /* OTEL_EXPORTER_OTLP_HEADERS form "k=v,k2=v2" (percent-
+                                encoded values), or NULL */
+    int gzip;                /* non-zero: compress the body, Content-Encoding: gzip */
+    uint32_t timeout_ms;     /* per attempt */
+    const char *ca_file;     /* OTEL_EXPORTER_OTLP_CERTIFICATE, or NULL */
+    const char *client_cert; /* OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE, or NULL */
+    const char *client_key;  /* OTEL_EXPORTER_OTLP_CLIENT_KEY, or NULL */
+    const char *user_agent;  /* e.g. "llmtap/0.1.0" */
 };
 
 /** Opaque transport. */

@@ -24,11 +24,13 @@
 #include "transport.h"
 
 #define CONSOLE_MAX_SPANS 10000 /* spans kept for the exit-time console tree */
-#define EXIT_MARGIN_NS 100000000u /* the exporter's last send ends this long before the
-                                     exiting thread's wait does */
-#define EXIT_GRACE_NS 2000000000u /* past its deadline, the exiting thread still waits this
-                                     long for a libcurl call in flight to return */
-
+#define EXIT_MARGIN_NS                                                                             \
+    100000000u /* the exporter's last send ends this long before the                               \
+                  exiting thread's wait does */
+#define EXIT_GRACE_NS                                                                              \
+    2000000000u                  /* past its deadline, the exiting thread still waits this         \
+                                    long for a libcurl call in flight to return */
+#define FORK_WAIT_NS 2000000000u /* fork() waits at most this long for libcurl's loading */
 
 /* Module state. `q.lock` also guards started/done/root. */
 static struct {
@@ -36,12 +38,13 @@ static struct {
     int started; /* 0 no, 1 running, 2 could not start */
     bool done;   /* the final drain finished */
     pthread_cond_t done_cond;
-    int shutdown_called; /* atomic: lt_export_shutdown ran */
-    int exit_armed;      /* atomic: lt_export_arm_exit registered the handler */
+    int shutdown_called;    /* atomic: lt_export_shutdown ran */
+    int exit_armed;         /* atomic: lt_export_arm_exit registered the handler */
     uint64_t exit_deadline; /* CLOCK_MONOTONIC ns the exiting thread waits until */
-    bool in_client;  /* the exporter thread is inside libcurl (and so maybe libcrypto) */
-    bool abandoned;  /* the exiting thread stopped waiting: no new libcurl call may start */
-    struct lt_span *root; /* process root span handed over at exit */
+    bool in_client;         /* the exporter thread is inside libcurl (and so maybe libcrypto) */
+    bool abandoned;         /* the exiting thread stopped waiting: no new libcurl call may start */
+    bool loading;           /* the exporter thread is loading and initialising libcurl */
+    struct lt_span *root;   /* process root span handed over at exit */
     void (*at_exit)(void);
     /* exporter-thread-only below */
     struct lt_transport *transport;
@@ -129,7 +132,15 @@ static void setup_exporters(void)
             .user_agent = ua,
         };
         if (client_enter()) {
+            /* fork() waits for this phase: a child must not inherit libcurl or OpenSSL
+             * half-initialised (their init locks held by a thread it does not have). */
+            pthread_mutex_lock(&W.q.lock);
+            W.loading = true;
+            pthread_mutex_unlock(&W.q.lock);
             W.transport = lt_transport_new(&tc);
+            pthread_mutex_lock(&W.q.lock);
+            W.loading = false;
+            pthread_mutex_unlock(&W.q.lock);
             client_leave();
             if (!W.transport)
                 lt_log(LT_LOG_WARN, "cannot load libcurl.so.4: OTLP export is off");
@@ -198,6 +209,7 @@ static void ship(struct lt_span *batch, size_t n, uint64_t deadline)
             rc = -ECANCELED;
         }
         W.collector_down = rc == -ECONNREFUSED || rc == -ETIMEDOUT;
+        lt_log(LT_LOG_DEBUG, "exported %zu span(s): rc=%d http=%d", n, rc, status);
         if (rc != 0) {
             W.export_dropped += n;
             if (!W.warned_export) {
@@ -359,6 +371,8 @@ void lt_export_shutdown(void)
     struct lt_span *root = lt_process_root_span(real_ns());
     uint64_t deadline = mono_ns() + (uint64_t)lt_cfg.bsp_export_timeout_ms * 1000000u;
     pthread_mutex_lock(&W.q.lock);
+    lt_log(LT_LOG_DEBUG, "exit: exporter %s, %zu exchange(s) queued, root span %s",
+           W.started == 1 ? "running" : "not running", W.q.n, root ? "yes" : "no");
     if (!W.started && !W.q.n && !root && !lt_cfg.export_console) {
         pthread_mutex_unlock(&W.q.lock);
         return;
@@ -396,6 +410,12 @@ void lt_export_arm_exit(void)
 void lt_export_atfork_prepare(void)
 {
     pthread_mutex_lock(&W.q.lock);
+    if (W.loading) {
+        struct timespec ts = ts_of(mono_ns() + FORK_WAIT_NS);
+        while (W.loading)
+            if (pthread_cond_timedwait(&W.done_cond, &W.q.lock, &ts) == ETIMEDOUT)
+                break;
+    }
 }
 
 void lt_export_atfork_parent(void)
@@ -417,15 +437,19 @@ void lt_export_atfork_child(void)
     W.done = false;
     W.shutdown_called = 0;
     W.exit_armed = 0;
-    W.in_client = W.abandoned = false;
+    W.in_client = W.abandoned = W.loading = false;
     lt_span_free(W.root);
     W.root = NULL;
     lt_span_free_list(W.console);
     W.console = W.console_tail = NULL;
     W.n_console = 0;
     W.export_dropped = 0;
+    /* The parent's exporter thread may have been half-way through loading libcurl when it
+     * forked: what it had not finished, this process's exporter thread does again. */
     if (W.transport)
         lt_transport_forget(W.transport);
+    else
+        W.transport_tried = false;
     if (W.have_res) {
         lt_resource_cleanup(&W.res); /* process.pid changed */
         W.have_res = false;

@@ -16,8 +16,8 @@ enum lt_protocol {
 
 /** Content capture (OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT). */
 enum lt_capture {
-    LT_CAPTURE_NONE = 0,     /* NO_CONTENT (default), EVENT_ONLY (no events exported yet) */
-    LT_CAPTURE_SPAN,         /* true, SPAN_ONLY, SPAN_AND_EVENT */
+    LT_CAPTURE_NONE = 0, /* NO_CONTENT (default), EVENT_ONLY (no events exported yet) */
+    LT_CAPTURE_SPAN,     /* true, SPAN_ONLY, SPAN_AND_EVENT */
 };
 
 /** Trace layout (LLMTAP_TRACE). */
@@ -28,19 +28,19 @@ enum lt_trace_mode {
 
 /** All settings. Strings are heap copies owned by the config (never freed: process life). */
 struct lt_config {
-    bool disabled;          /* OTEL_SDK_DISABLED=true, or a setuid/setgid process */
-    bool export_otlp;       /* OTEL_TRACES_EXPORTER contains otlp (default) */
-    bool export_console;    /* ... contains console */
-    char *file_path;        /* LLMTAP_FILE: OTLP JSON lines, or NULL */
-    char *traces_url;       /* resolved OTLP traces URL */
+    bool disabled;       /* OTEL_SDK_DISABLED=true, or a setuid/setgid process */
+    bool export_otlp;    /* OTEL_TRACES_EXPORTER contains otlp (default) */
+    bool export_console; /* ... contains console */
+    char *file_path;     /* LLMTAP_FILE: OTLP JSON lines, or NULL */
+    char *traces_url;    /* resolved OTLP traces URL */
     enum lt_protocol protocol;
-    char *headers;          /* OTEL_EXPORTER_OTLP_[TRACES_]HEADERS, or NULL */
-    bool gzip;              /* ..._COMPRESSION=gzip */
-    uint32_t timeout_ms;    /* ..._TIMEOUT, default 10000 */
+    char *headers;       /* OTEL_EXPORTER_OTLP_[TRACES_]HEADERS, or NULL */
+    bool gzip;           /* ..._COMPRESSION=gzip */
+    uint32_t timeout_ms; /* ..._TIMEOUT, default 10000 */
     char *ca_file, *client_cert, *client_key;
-    char *service_name;     /* OTEL_SERVICE_NAME, or NULL */
-    char *resource_attrs;   /* OTEL_RESOURCE_ATTRIBUTES, or NULL */
-    uint32_t bsp_delay_ms;  /* OTEL_BSP_SCHEDULE_DELAY, default 5000 */
+    char *service_name;             /* OTEL_SERVICE_NAME, or NULL */
+    char *resource_attrs;           /* OTEL_RESOURCE_ATTRIBUTES, or NULL */
+    uint32_t bsp_delay_ms;          /* OTEL_BSP_SCHEDULE_DELAY, default 5000 */
     uint32_t bsp_export_timeout_ms; /* OTEL_BSP_EXPORT_TIMEOUT, default 30000 */
     uint32_t bsp_max_queue;         /* OTEL_BSP_MAX_QUEUE_SIZE, default 2048 */
     uint32_t bsp_max_batch;         /* OTEL_BSP_MAX_EXPORT_BATCH_SIZE, default 512 */
@@ -48,10 +48,10 @@ struct lt_config {
     size_t attr_count_limit;        /* OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT, default 128 */
     enum lt_capture capture;
     enum lt_trace_mode trace_mode;
-    size_t max_body;                /* LLMTAP_MAX_BODY bytes, default 8 MiB */
-    size_t max_queue_bytes;         /* LLMTAP_MAX_QUEUE_BYTES, default 64 MiB */
-    char *providers;                /* LLMTAP_PROVIDERS, or NULL */
-    int log_level;                  /* LLMTAP_LOG: 0 warn (default), 1 info, 2 debug */
+    size_t max_body;        /* LLMTAP_MAX_BODY bytes, default 8 MiB */
+    size_t max_queue_bytes; /* LLMTAP_MAX_QUEUE_BYTES, default 64 MiB */
+    char *providers;        /* LLMTAP_PROVIDERS, or NULL */
+    int log_level;          /* LLMTAP_LOG: 0 warn (default), 1 info, 2 debug */
 };
 
 /** The process's configuration, filled by lt_config_load(). */

@@ -319,8 +319,8 @@ static int on_req_head(void *ud, const struct lt_h1_head *h)
         port = 443;
 
     struct lt_detect d;
-    if (!lt_genai_detect(host, host_len, port, h->method.p, h->method.n, h->target.p,
-                         h->target.n, &d)) {
+    if (!lt_genai_detect(host, host_len, port, h->method.p, h->method.n, h->target.p, h->target.n,
+                         &d)) {
         /* Not an LLM call: only keep it in line when an LLM response is still expected. */
         if (c->q_len)
             q_push(c, NULL, is_head);
@@ -332,8 +332,7 @@ static int on_req_head(void *ud, const struct lt_h1_head *h)
     x->t_start_ns = now_ns();
     x->api = d.api;
     memcpy(x->provider, d.provider, sizeof(x->provider));
-    size_t hl = host_len < sizeof(x->server_address) - 1 ? host_len
-                                                         : sizeof(x->server_address) - 1;
+    size_t hl = host_len < sizeof(x->server_address) - 1 ? host_len : sizeof(x->server_address) - 1;
     memcpy(x->server_address, host, hl);
     x->server_address[hl] = '\0';
     x->server_port = port;

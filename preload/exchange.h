@@ -36,7 +36,7 @@ struct lt_exchange {
     char peer_address[64];    /* numeric peer IP when the connection has an fd, else "" */
     int peer_port;
     char method[16];
-    char *target;             /* request-target (path + query), heap */
+    char *target; /* request-target (path + query), heap */
 
     /* request */
     enum lt_encoding req_encoding;

@@ -14,10 +14,10 @@ void lt_log_set_level(int level);
 void lt_log(enum lt_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /** Log once per process for the given flag word (use a static int per call site). */
-#define lt_log_once(flag, level, ...)                                                          \
-    do {                                                                                       \
-        if (!__atomic_exchange_n(&(flag), 1, __ATOMIC_RELAXED))                                \
-            lt_log(level, __VA_ARGS__);                                                        \
+#define lt_log_once(flag, level, ...)                                                              \
+    do {                                                                                           \
+        if (!__atomic_exchange_n(&(flag), 1, __ATOMIC_RELAXED))                                    \
+            lt_log(level, __VA_ARGS__);                                                            \
     } while (0)
 
 #endif

@@ -10,14 +10,10 @@
 struct lt_real_libc lt_real;
 
 static const char *const ssl_names[LT_SSL_NSYMS] = {
-    [LT_SSL_READ] = "SSL_read",
-    [LT_SSL_WRITE] = "SSL_write",
-    [LT_SSL_READ_EX] = "SSL_read_ex",
-    [LT_SSL_WRITE_EX] = "SSL_write_ex",
-    [LT_SSL_FREE] = "SSL_free",
-    [LT_SSL_GET_SERVERNAME] = "SSL_get_servername",
-    [LT_SSL_GET_FD] = "SSL_get_fd",
-    [LT_SSL_IS_SERVER] = "SSL_is_server",
+    [LT_SSL_READ] = "SSL_read",           [LT_SSL_WRITE] = "SSL_write",
+    [LT_SSL_READ_EX] = "SSL_read_ex",     [LT_SSL_WRITE_EX] = "SSL_write_ex",
+    [LT_SSL_FREE] = "SSL_free",           [LT_SSL_GET_SERVERNAME] = "SSL_get_servername",
+    [LT_SSL_GET_FD] = "SSL_get_fd",       [LT_SSL_IS_SERVER] = "SSL_is_server",
     [LT_SSL_GET_ERROR] = "SSL_get_error",
 };
 

@@ -80,14 +80,14 @@ enum lt_h1_state {
 struct lt_h1_parser {
     enum lt_h1_kind kind;
     enum lt_h1_state state;
-    bool expect_no_body;    /* responses: the request was HEAD (set by lt_h1_expect_head) */
-    bool deliver;           /* body bytes go to on_body */
-    uint64_t remaining;     /* bytes left in the Content-Length body or current chunk */
-    char *head;             /* head bytes collected so far (heap) */
+    bool expect_no_body; /* responses: the request was HEAD (set by lt_h1_expect_head) */
+    bool deliver;        /* body bytes go to on_body */
+    uint64_t remaining;  /* bytes left in the Content-Length body or current chunk */
+    char *head;          /* head bytes collected so far (heap) */
     size_t head_len;
     size_t head_cap;
-    size_t line_len;        /* bytes of the current chunk-size / trailer line */
-    char line[128];         /* chunk-size line buffer (extensions beyond are skipped) */
+    size_t line_len; /* bytes of the current chunk-size / trailer line */
+    char line[128];  /* chunk-size line buffer (extensions beyond are skipped) */
     struct lt_h1_head parsed;
 };
 

@@ -23,21 +23,21 @@ typedef int (*lt_sse_event_cb)(void *ud, const struct lt_sse_event *ev);
 
 /** Parser state; embed and lt_sse_init(). Owns heap buffers freed by lt_sse_cleanup(). */
 struct lt_sse_parser {
-    size_t max_event;    /* cap in bytes on one event's data+line buffers */
-    char *line;          /* current, incomplete line */
+    size_t max_event; /* cap in bytes on one event's data+line buffers */
+    char *line;       /* current, incomplete line */
     size_t line_len, line_cap;
-    char *data;          /* data buffer of the event being built */
+    char *data; /* data buffer of the event being built */
     size_t data_len, data_cap;
-    char type[64];       /* event type ("event:" field, truncated to 63 bytes) */
+    char type[64]; /* event type ("event:" field, truncated to 63 bytes) */
     size_t type_len;
-    char id[128];        /* last event id, truncated to 127 bytes */
+    char id[128]; /* last event id, truncated to 127 bytes */
     size_t id_len;
-    bool have_data;      /* a data field was seen in this event */
-    bool skip_lf;        /* previous chunk ended in CR: a leading LF is part of it */
-    bool bom_checked;    /* the optional leading U+FEFF was handled */
-    bool overflow;       /* current event exceeded max_event: it is dropped */
-    size_t events;       /* events dispatched so far */
-    size_t dropped;      /* events dropped for size */
+    bool have_data;   /* a data field was seen in this event */
+    bool skip_lf;     /* previous chunk ended in CR: a leading LF is part of it */
+    bool bom_checked; /* the optional leading U+FEFF was handled */
+    bool overflow;    /* current event exceeded max_event: it is dropped */
+    size_t events;    /* events dispatched so far */
+    size_t dropped;   /* events dropped for size */
 };
 
 /** Initialise; `max_event` bytes cap one event (0 = 1 MiB). */
@@ -45,8 +45,7 @@ void lt_sse_init(struct lt_sse_parser *p, size_t max_event);
 
 /** Feed bytes; calls `cb` for every complete event. Returns 0, the callback's non-zero
  *  value if it stopped, or -ENOMEM. An event over the cap is dropped (counted). */
-int lt_sse_feed(struct lt_sse_parser *p, const char *buf, size_t n, lt_sse_event_cb cb,
-                void *ud);
+int lt_sse_feed(struct lt_sse_parser *p, const char *buf, size_t n, lt_sse_event_cb cb, void *ud);
 
 /** End of stream: the spec discards an unterminated final event; llmtap dispatches it when
  *  it has data (servers that close without the blank line), returning like lt_sse_feed. */

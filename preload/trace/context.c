@@ -50,8 +50,7 @@ int lt_traceparent_parse(const char *s, struct lt_span_context *out)
     if (s[2] != '-' || s[35] != '-' || s[52] != '-')
         return -EINVAL;
     struct lt_span_context c;
-    if (unhex(s + 3, c.trace_id, 16) || unhex(s + 36, c.span_id, 8) ||
-        unhex(s + 53, &c.flags, 1))
+    if (unhex(s + 3, c.trace_id, 16) || unhex(s + 36, c.span_id, 8) || unhex(s + 53, &c.flags, 1))
         return -EINVAL;
     if (all_zero(c.trace_id, 16) || all_zero(c.span_id, 8))
         return -EINVAL;

@@ -16,10 +16,10 @@
 /* Module state, written at init (and in a fork child), read by the exporter thread. */
 static struct {
     bool recording;
-    bool remote_parent;             /* spans hang under a TRACEPARENT we did not create */
-    struct lt_span_context remote;  /* that parent */
-    char *tracestate;               /* TRACESTATE that came with it */
-    bool root;                      /* we own a process root span */
+    bool remote_parent;            /* spans hang under a TRACEPARENT we did not create */
+    struct lt_span_context remote; /* that parent */
+    char *tracestate;              /* TRACESTATE that came with it */
+    bool root;                     /* we own a process root span */
     struct lt_span_context root_ctx;
     bool root_has_parent;
     bool root_parent_remote;

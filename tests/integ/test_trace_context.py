@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from integ_util import (KIND_INTERNAL, curl_cmd, exchange_spans, py_cmd, root_spans,
+from integ_util import (KIND_INTERNAL, curl_cmd, describe, exchange_spans, py_cmd, root_spans,
                         run_both, wait_exchanges)
 
 TRACE = "0af7651916cd43dd8448eb211c80319c"
@@ -123,3 +123,26 @@ def test_child_process_joins_parent_trace(run, mock, rcv):
             cur["parent_span_id"], chain)
         cur = by_id[cur["parent_span_id"]]
     assert cur["span_id"] == proot["span_id"], "ancestry %s does not reach the parent root" % chain
+
+
+def test_fork_child_starts_clean_and_traces_on(run, mock, rcv):
+    """fork() without exec: the child gets its own process span under the parent's, its own
+    exchange span, and none of the parent's queued spans twice."""
+    r = run_both(run, py_cmd("py_fork_child", mock))
+    wait_exchanges(rcv, 3)
+    rcv.wait_for(lambda rv: len(root_spans(rv.spans())) >= 2, 3)
+    spans = rcv.spans()
+    ex = exchange_spans(spans)
+    assert len(ex) == 3, [(s["resource"].get("process.pid"), r.pid, s["span_id"]) for s in spans]
+    assert len({s["span_id"] for s in spans}) == len(spans), "a span was exported twice"
+    assert len({s["trace_id"] for s in spans}) == 1
+    roots = root_spans(spans)
+    proot = [s for s in roots if s["attrs"].get("process.pid") == r.pid]
+    croot = [s for s in roots if s["attrs"].get("process.pid") != r.pid]
+    assert len(proot) == 1 and len(croot) == 1, [s["attrs"] for s in roots]
+    assert croot[0]["parent_span_id"] == proot[0]["span_id"]
+    parent_ex = [s for s in ex if s["resource"].get("process.pid") == r.pid]
+    child_ex = [s for s in ex if s["resource"].get("process.pid") != r.pid]
+    assert len(parent_ex) == 2 and len(child_ex) == 1
+    assert all(s["parent_span_id"] == proot[0]["span_id"] for s in parent_ex)
+    assert child_ex[0]["parent_span_id"] == croot[0]["span_id"]

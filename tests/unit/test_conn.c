@@ -27,9 +27,7 @@ bool lt_export_submit(struct lt_exchange *x)
     return true;
 }
 
-void lt_export_arm_exit(void)
-{
-}
+void lt_export_arm_exit(void) {}
 
 static void reset(void)
 {
@@ -52,7 +50,8 @@ static int setup(void **state)
 }
 
 /* ---- fixtures ------------------------------------------------------------------------- */
-#define OPENAI_BODY "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"
+#define OPENAI_BODY                                                                                \
+    "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"
 static const char openai_req[] = "POST /v1/chat/completions HTTP/1.1\r\n"
                                  "Host: api.openai.com\r\n"
                                  "Authorization: Bearer sk-test-SECRET\r\n"

@@ -30,14 +30,14 @@ static void test_invalid(void **state)
     const char *bad[] = {
         NULL,
         "",
-        "00-0AF7651916CD43DD8448EB211C80319C-B7AD6B7169203331-01", /* uppercase */
-        "00-00000000000000000000000000000000-b7ad6b7169203331-01", /* zero trace id */
-        "00-0af7651916cd43dd8448eb211c80319c-0000000000000000-01", /* zero parent id */
-        "ff-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", /* version ff */
+        "00-0AF7651916CD43DD8448EB211C80319C-B7AD6B7169203331-01",   /* uppercase */
+        "00-00000000000000000000000000000000-b7ad6b7169203331-01",   /* zero trace id */
+        "00-0af7651916cd43dd8448eb211c80319c-0000000000000000-01",   /* zero parent id */
+        "ff-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",   /* version ff */
         "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01-x", /* v00 too long */
-        "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331",    /* short */
-        "00_0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", /* separator */
-        "00-0af7651916cd43dd8448eb211c80319g-b7ad6b7169203331-01", /* non-hex */
+        "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331",      /* short */
+        "00_0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",   /* separator */
+        "00-0af7651916cd43dd8448eb211c80319g-b7ad6b7169203331-01",   /* non-hex */
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         assert_int_equal(lt_traceparent_parse(bad[i], &c), -EINVAL);
