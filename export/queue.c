@@ -4,14 +4,19 @@
 #include <errno.h>
 #include <time.h>
 
+void lt_cond_init_monotonic(pthread_cond_t *c)
+{
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(c, &ca);
+    pthread_condattr_destroy(&ca);
+}
+
 void lt_queue_init(struct lt_queue *q, size_t max_n, size_t max_bytes, size_t wake_at)
 {
     pthread_mutex_init(&q->lock, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC); /* waits measured in monotonic time */
-    pthread_cond_init(&q->cond, &ca);
-    pthread_condattr_destroy(&ca);
+    lt_cond_init_monotonic(&q->cond);
     q->head = q->tail = NULL;
     q->n = q->bytes = 0;
     q->max_n = max_n;

@@ -25,6 +25,10 @@ struct lt_queue {
     bool closing;     /* shutdown requested: the consumer drains and stops */
 };
 
+/** Initialise a condition variable whose timed waits use CLOCK_MONOTONIC (immune to wall
+ *  clock jumps). */
+void lt_cond_init_monotonic(pthread_cond_t *c);
+
 /** Initialise an empty queue with its bounds. */
 void lt_queue_init(struct lt_queue *q, size_t max_n, size_t max_bytes, size_t wake_at);
 

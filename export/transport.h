@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/** Transport settings; strings are borrowed and must outlive the transport. */
+/** Transport settings; lt_transport_new() copies what it keeps. */
 struct lt_transport_config {
     const char *url;         /* full traces URL, e.g. http://localhost:4318/v1/traces */
     const char *headers;     /* OTEL_EXPORTER_OTLP_HEADERS form "k=v,k2=v2" (percent-

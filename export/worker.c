@@ -104,11 +104,7 @@ void lt_export_init(void (*at_exit)(void))
 {
     W.at_exit = at_exit;
     lt_queue_init(&W.q, lt_cfg.bsp_max_queue, lt_cfg.max_queue_bytes, lt_cfg.bsp_max_batch);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&W.done_cond, &ca);
-    pthread_condattr_destroy(&ca);
+    lt_cond_init_monotonic(&W.done_cond);
 }
 
 /* ---- exporter thread ------------------------------------------------------------------ */
@@ -428,11 +424,7 @@ void lt_export_atfork_child(void)
     /* The parent's queued exchanges and kept spans are the parent's to export. */
     lt_queue_discard(&W.q);
     lt_queue_init(&W.q, lt_cfg.bsp_max_queue, lt_cfg.max_queue_bytes, lt_cfg.bsp_max_batch);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&W.done_cond, &ca);
-    pthread_condattr_destroy(&ca);
+    lt_cond_init_monotonic(&W.done_cond);
     W.started = 0;
     W.done = false;
     W.shutdown_called = 0;
