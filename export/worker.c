@@ -28,8 +28,11 @@
     100000000u /* the exporter's last send ends this long before the                               \
                   exiting thread's wait does */
 #define EXIT_GRACE_NS                                                                              \
-    2000000000u                  /* past its deadline, the exiting thread still waits this         \
-                                    long for a libcurl call in flight to return */
+    2000000000u /* past its deadline, the exiting thread still waits this                          \
+                   long for a libcurl call in flight to return */
+#define EXIT_PROBE_NS                                                                              \
+    500000000u                   /* at exit, a first send gets this long before a refused          \
+                                     connection ends the export */
 #define FORK_WAIT_NS 2000000000u /* fork() waits at most this long for libcurl's loading */
 
 /* Module state. `q.lock` also guards started/done/root. */
@@ -50,6 +53,7 @@ static struct {
     struct lt_transport *transport;
     bool transport_tried;
     bool collector_down; /* the last OTLP send could not reach the receiver */
+    bool closing;        /* the current round is the final drain at exit */
     int file_fd;
     struct lt_resource res;
     bool have_res;
@@ -168,6 +172,17 @@ static struct lt_span *span_of(struct lt_exchange *x)
     return s;
 }
 
+/* One transport call (with its own retries) inside the libcurl bracket. */
+static int send_once(const void *body, size_t len, const char *ctype, uint64_t deadline,
+                     int *status)
+{
+    if (!client_enter())
+        return -ECANCELED;
+    int rc = lt_transport_send(W.transport, body, len, ctype, deadline, status);
+    client_leave();
+    return rc;
+}
+
 /* Ship one batch (`n` spans linked by `next`) to the OTLP receiver and the file. */
 static void ship(struct lt_span *batch, size_t n, uint64_t deadline)
 {
@@ -198,11 +213,15 @@ static void ship(struct lt_span *batch, size_t n, uint64_t deadline)
     }
     if (rc == 0) {
         int status = 0;
-        if (client_enter()) {
-            rc = lt_transport_send(W.transport, body, len, ctype, deadline, &status);
-            client_leave();
+        if (W.closing && deadline > mono_ns() + EXIT_PROBE_NS) {
+            /* At exit a refused connection means no receiver is listening: waiting out the
+             * whole export timeout would only delay the program's exit. A receiver that is
+             * there but slow or busy still gets the full budget. */
+            rc = send_once(body, len, ctype, mono_ns() + EXIT_PROBE_NS, &status);
+            if (rc == -ETIMEDOUT || rc == -EAGAIN)
+                rc = send_once(body, len, ctype, deadline, &status);
         } else {
-            rc = -ECANCELED;
+            rc = send_once(body, len, ctype, deadline, &status);
         }
         W.collector_down = rc == -ECONNREFUSED || rc == -ETIMEDOUT;
         lt_log(LT_LOG_DEBUG, "exported %zu span(s): rc=%d http=%d", n, rc, status);
@@ -309,6 +328,7 @@ static void *worker_main(void *arg)
             if (W.collector_down && deadline > mono_ns() + 1000000000u)
                 deadline = mono_ns() + 1000000000u; /* it was down before: one short try */
         }
+        W.closing = closing;
         process(xs, root, deadline);
 
         if (closing) {

@@ -168,6 +168,16 @@ def test_collector_down(run, mock, rcv, client):
     assert r.duration < 15, "exit took %.1fs with the collector down" % r.duration
 
 
+def test_no_collector_does_not_hold_exit(run, mock):
+    """Nobody listening (connection refused) with the default 30 s OTEL_BSP_EXPORT_TIMEOUT:
+    the exit flush gives up on the refusal instead of retrying for the whole budget."""
+    r = run_both(run, curl_cmd(mock), timeout=60, env={
+        "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:%d" % closed_port(),
+        "OTEL_BSP_EXPORT_TIMEOUT": None})
+    assert r.rc == 0
+    assert r.duration < 15, "exit took %.1fs with no collector" % r.duration
+
+
 def test_collector_503_twice_then_ok(run, mock, rcv):
     rcv.fail_next(2)
     run_both(run, curl_cmd(mock), timeout=30)
