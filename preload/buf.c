@@ -54,13 +54,3 @@ void lt_buf_cleanup(struct lt_buf *b)
     b->len = b->cap = 0;
     b->truncated = false;
 }
-
-char *lt_buf_steal(struct lt_buf *b, size_t *len)
-{
-    char *d = b->data;
-    if (len)
-        *len = b->len;
-    b->data = NULL;
-    b->len = b->cap = 0;
-    return d;
-}

@@ -31,7 +31,4 @@ void lt_buf_reset(struct lt_buf *b);
 /** Free the storage; the buffer is empty (and may be reused) afterwards. */
 void lt_buf_cleanup(struct lt_buf *b);
 
-/** Move the storage out: returns `data` (caller frees) and leaves `b` empty. */
-char *lt_buf_steal(struct lt_buf *b, size_t *len);
-
 #endif

@@ -379,8 +379,6 @@ static int on_resp_head(void *ud, const struct lt_h1_head *h)
     x->resp_encoding = v ? lt_encoding_parse(v->p, v->n) : LT_ENC_IDENTITY;
     if ((v = lt_h1_header_get(h, "content-type")))
         copy_str(x->resp_content_type, sizeof(x->resp_content_type), v);
-    if ((v = lt_h1_header_get(h, "x-request-id")) || (v = lt_h1_header_get(h, "request-id")))
-        copy_str(x->resp_request_id, sizeof(x->resp_request_id), v);
     return 0;
 }
 

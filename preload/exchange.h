@@ -46,7 +46,6 @@ struct lt_exchange {
     int status; /* HTTP status, 0 when no response head was read */
     enum lt_encoding resp_encoding;
     char resp_content_type[128];
-    char resp_request_id[128]; /* x-request-id / request-id header, "" when absent */
     struct lt_buf resp_body;
 
     enum lt_exchange_end end;

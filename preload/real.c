@@ -103,8 +103,3 @@ void *lt_real_ssl(enum lt_ssl_sym sym)
     return p;
 }
 
-void lt_real_ssl_reset(void)
-{
-    for (int i = 0; i < LT_SSL_NSYMS; i++)
-        __atomic_store_n(&ssl_table[i], NULL, __ATOMIC_RELEASE);
-}

@@ -43,7 +43,4 @@ enum lt_ssl_sym {
  *  the only definition found is our own hook (logged once). Lock-free after the first call. */
 void *lt_real_ssl(enum lt_ssl_sym sym);
 
-/** Forget the resolved libssl functions (after a dlclose of libssl is suspected). */
-void lt_real_ssl_reset(void);
-
 #endif

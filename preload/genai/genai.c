@@ -585,6 +585,13 @@ int lt_genai_build_span(struct lt_span *span, const struct lt_exchange *x,
         lt_genai_str(&c, "server.address", x->server_address);
     if (x->server_port > 0)
         lt_genai_int(&c, "server.port", x->server_port);
+    /* The peer the bytes really went to (OTel general attributes, network.peer.*); absent
+     * for TLS over memory BIOs (asyncio), which has no socket. */
+    if (x->peer_address[0]) {
+        lt_genai_str(&c, "network.peer.address", x->peer_address);
+        if (x->peer_port > 0)
+            lt_genai_int(&c, "network.peer.port", x->peer_port);
+    }
 
     void *st = NULL;
     if (a && a->state_size) {

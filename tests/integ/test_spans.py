@@ -94,3 +94,20 @@ def test_content_is_off_by_default(run, mock, rcv):
     span = one_exchange(rcv)
     for k in CONTENT_KEYS:
         assert k not in span["attrs"], k
+
+
+@pytest.mark.parametrize("client,has_socket", [("py_http_client", True), ("py_requests", True),
+                                               ("curl", False), ("py_httpx_async", False)])
+def test_network_peer(run, mock, rcv, client, has_socket):
+    """network.peer.* is the real peer of the socket behind the SSL object. curl attaches its
+    own BIO and asyncio a memory BIO: SSL_get_fd has no socket, so the attributes are absent
+    rather than guessed."""
+    from integ_util import cmd_for, one_exchange
+    run_both(run, cmd_for(client, mock))
+    span = one_exchange(rcv)
+    if has_socket:
+        assert span["attrs"].get("network.peer.address") == "127.0.0.1", span["attrs"]
+        assert span["attrs"].get("network.peer.port") == mock.port
+    else:
+        assert "network.peer.address" not in span["attrs"]
+        assert "network.peer.port" not in span["attrs"]
