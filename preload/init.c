@@ -73,4 +73,5 @@ __attribute__((constructor)) static void lt_init(void)
     lt_log(LT_LOG_INFO, "active; exporting to %s", lt_cfg.traces_url ? lt_cfg.traces_url : "-");
 }
 
+/* The reentrancy guard declared in guard.h. */
 __thread int lt_guard __attribute__((tls_model("initial-exec")));

@@ -110,10 +110,14 @@ void lt_process_init(void)
         if (ts && *ts && pst.root_has_parent)
             pst.tracestate = strdup(ts);
         pst.recording = (pst.root_ctx.flags & 0x01) != 0;
-        if (lt_cfg.trace_mode == LT_TRACE_PROCESS)
+        if (lt_cfg.trace_mode == LT_TRACE_PROCESS) {
             export_env();
-        else
-            pst.root = false, pst.remote_parent = true, pst.remote = tp;
+        } else {
+            /* One trace per exchange was asked for: no process span of our own. */
+            pst.root = false;
+            pst.remote_parent = true;
+            pst.remote = tp;
+        }
         return;
     }
     if (have_tp) {
