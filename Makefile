@@ -12,9 +12,11 @@ CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE -fPIC -fvisibility=hidden $(WARN) \
            -I. -Ipreload -I$(BUILD)/gen -DLLMTAP_VERSION=\"$(VERSION)\"
 LIBDIR  := $(shell gcc -print-multiarch 2>/dev/null | sed 's,^,/usr/lib/,')
-# protobuf-c and zlib go in statically, their symbols hidden (--exclude-libs); cJSON has no
-# Debian archive and is linked dynamically (we never call its global-state functions).
-STATIC  := $(LIBDIR)/libprotobuf-c.a $(LIBDIR)/libz.a
+# protobuf-c, zlib, nghttp2 (HPACK), brotli and zstd go in statically, their symbols hidden
+# (--exclude-libs); cJSON has no Debian archive and is linked dynamically (we never call its
+# global-state functions).
+STATIC  := $(LIBDIR)/libprotobuf-c.a $(LIBDIR)/libnghttp2.a $(LIBDIR)/libbrotlidec.a \
+           $(LIBDIR)/libbrotlicommon.a $(LIBDIR)/libzstd.a $(LIBDIR)/libz.a
 LDLIBS  := -lcjson -ldl -lpthread
 
 PROTO_DIR := export/otlp
@@ -95,7 +97,7 @@ FUZZ_SECONDS ?= 60
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_CORE) | $(BOOT)
 	@mkdir -p $(dir $@)
 	clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -I. -Ipreload \
-	    $< $(FUZZ_CORE) -o $@ -lcjson -lz -ldl -lpthread
+	    $< $(FUZZ_CORE) -o $@ -lcjson -lnghttp2 -lbrotlidec -lzstd -lz -ldl -lpthread
 fuzz: $(FUZZ_BIN)
 	@set -e; for f in $(FUZZ_BIN); do n=$$(basename $$f); mkdir -p $(BUILD)/corpus/$$n; \
 	    printf '%-14s %ss ... ' $$n $(FUZZ_SECONDS); \

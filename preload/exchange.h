@@ -15,6 +15,15 @@ enum lt_api {
     LT_API_NONE = 0,
     LT_API_OPENAI_CHAT,        /* POST …/chat/completions (OpenAI and compatible servers) */
     LT_API_ANTHROPIC_MESSAGES, /* POST /v1/messages */
+    LT_API_OPENAI_RESPONSES,   /* POST …/responses (OpenAI Responses API) */
+    LT_API_OPENAI_EMBEDDINGS,  /* POST …/embeddings */
+    LT_API_OPENAI_COMPLETIONS, /* POST …/completions (legacy text completions) */
+    LT_API_GEMINI,             /* POST …/models/{m}:generateContent | :streamGenerateContent */
+    LT_API_BEDROCK_CONVERSE,   /* POST /model/{id}/converse | /converse-stream */
+    LT_API_BEDROCK_INVOKE,     /* POST /model/{id}/invoke | /invoke-with-response-stream */
+    LT_API_COHERE_CHAT,        /* POST /v2/chat (Cohere v2) */
+    LT_API_OLLAMA_CHAT,        /* POST /api/chat (Ollama native) */
+    LT_API_OLLAMA_GENERATE,    /* POST /api/generate (Ollama native) */
 };
 
 /** How the exchange ended. */

@@ -25,6 +25,8 @@ struct lt_genai_ctx {
     bool error;      /* status ERROR already set (by a stream error event or an error body) */
     bool truncated;  /* some content was cut by a cap: llmtap.truncated */
     size_t max_text; /* cap in bytes on text an adapter accumulates from a stream */
+    const char *op;  /* gen_ai.operation.name: starts as the adapter's `operation`; an adapter
+                        may point it at another static string in begin/request */
     int rc;          /* first -ENOMEM seen; returned by lt_genai_build_span() */
 };
 
@@ -42,8 +44,15 @@ struct lt_genai_adapter {
     void (*request)(void *st, struct lt_genai_ctx *c, const cJSON *req);
     /* A complete non-stream response body as JSON (borrowed). */
     void (*response)(void *st, struct lt_genai_ctx *c, const cJSON *resp);
-    /* One SSE event: `type` is the event name ("message" when unnamed), `data` its data, and
-     * `json` the data parsed as JSON or NULL when it is not JSON (e.g. "[DONE]"). Views and
+    /* One stream event. Framings (chosen by genai.c from Content-Type and the body):
+     *  - SSE (text/event-stream): `type` is the event name ("message" when unnamed), `data`
+     *    its data;
+     *  - JSON sequence (application/x-ndjson, or a streamed JSON array such as Gemini's
+     *    streamGenerateContent without alt=sse): `type` is "json", `data` one JSON value;
+     *  - AWS event stream (application/vnd.amazon.eventstream): `type` is the message's
+     *    `:event-type`, or for `:message-type` exception/error its `:exception-type` /
+     *    `:error-code`; `data` the payload.
+     * `json` is `data` parsed as JSON, or NULL when it is not JSON (e.g. "[DONE]"). Views and
      * `json` are valid during the call only. */
     void (*stream_event)(void *st, struct lt_genai_ctx *c, const char *type, size_t type_len,
                          const char *data, size_t data_len, const cJSON *json);
@@ -57,6 +66,24 @@ struct lt_genai_adapter {
 extern const struct lt_genai_adapter lt_genai_openai_chat;
 /** Anthropic Messages (anthropic.c). */
 extern const struct lt_genai_adapter lt_genai_anthropic_messages;
+/** OpenAI Responses API (openai_responses.c). */
+extern const struct lt_genai_adapter lt_genai_openai_responses;
+/** OpenAI Embeddings (openai_embeddings.c). */
+extern const struct lt_genai_adapter lt_genai_openai_embeddings;
+/** OpenAI legacy Completions (openai_completions.c). */
+extern const struct lt_genai_adapter lt_genai_openai_completions;
+/** Google Gemini / Vertex AI generateContent (gemini.c). */
+extern const struct lt_genai_adapter lt_genai_gemini;
+/** AWS Bedrock Converse / ConverseStream (bedrock_converse.c). */
+extern const struct lt_genai_adapter lt_genai_bedrock_converse;
+/** AWS Bedrock InvokeModel / InvokeModelWithResponseStream (bedrock_invoke.c). */
+extern const struct lt_genai_adapter lt_genai_bedrock_invoke;
+/** Cohere v2 chat (cohere.c). */
+extern const struct lt_genai_adapter lt_genai_cohere_chat;
+/** Ollama native /api/chat (ollama.c). */
+extern const struct lt_genai_adapter lt_genai_ollama_chat;
+/** Ollama native /api/generate (ollama.c). */
+extern const struct lt_genai_adapter lt_genai_ollama_generate;
 
 /* ---- attribute helpers (genai.c): record -ENOMEM in c->rc, ignore the count limit ---- */
 

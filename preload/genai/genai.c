@@ -13,6 +13,8 @@
 #include <strings.h>
 
 #include "../http/decode.h"
+#include "../http/eventstream.h"
+#include "../http/jsonseq.h"
 #include "../http/sse.h"
 #include "adapter.h"
 
@@ -431,6 +433,25 @@ static const struct lt_genai_adapter *adapter_for(enum lt_api api)
         return &lt_genai_openai_chat;
     case LT_API_ANTHROPIC_MESSAGES:
         return &lt_genai_anthropic_messages;
+    case LT_API_OPENAI_RESPONSES:
+        return &lt_genai_openai_responses;
+    case LT_API_OPENAI_EMBEDDINGS:
+        return &lt_genai_openai_embeddings;
+    case LT_API_OPENAI_COMPLETIONS:
+        return &lt_genai_openai_completions;
+    case LT_API_GEMINI:
+        return &lt_genai_gemini;
+    case LT_API_BEDROCK_CONVERSE:
+        return &lt_genai_bedrock_converse;
+    case LT_API_BEDROCK_INVOKE:
+        return &lt_genai_bedrock_invoke;
+    case LT_API_COHERE_CHAT:
+        return &lt_genai_cohere_chat;
+    case LT_API_OLLAMA_CHAT:
+        return &lt_genai_ollama_chat;
+    case LT_API_OLLAMA_GENERATE:
+        return &lt_genai_ollama_generate;
+    case LT_API_NONE:
     default:
         return NULL;
     }
@@ -509,6 +530,52 @@ static cJSON *parse_json(const char *p, size_t n)
     return cJSON_ParseWithLength(p + i, n - i);
 }
 
+/* How a streamed response body is framed into events (adapter.h, stream_event). */
+enum framing { FRAMING_NONE = 0, FRAMING_SSE, FRAMING_JSONSEQ, FRAMING_EVENTSTREAM };
+
+/* Media type `type` with optional parameters (RFC 9110 §8.3.1, case-insensitive). */
+static bool media_is(const char *ct, const char *type)
+{
+    while (*ct == ' ' || *ct == '\t')
+        ct++;
+    size_t n = strlen(type);
+    if (strncasecmp(ct, type, n) != 0)
+        return false;
+    char e = ct[n];
+    return e == '\0' || e == ';' || e == ' ' || e == '\t';
+}
+
+static bool starts_with_array(const char *p, size_t n)
+{
+    size_t i = 0;
+    while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n'))
+        i++;
+    return i < n && p[i] == '[';
+}
+
+/* Choose the framing of a response body: by Content-Type first, then by shape when the
+ * request asked for a stream (servers that label streams application/json). */
+static enum framing choose_framing(const struct lt_genai_ctx *c, const char *p, size_t n)
+{
+    const char *ct = c->x->resp_content_type;
+    if (!n)
+        return FRAMING_NONE;
+    if (is_event_stream(ct))
+        return FRAMING_SSE;
+    if (media_is(ct, "application/vnd.amazon.eventstream"))
+        return FRAMING_EVENTSTREAM;
+    if (media_is(ct, "application/x-ndjson") || media_is(ct, "application/jsonl") ||
+        media_is(ct, "application/json-seq") || media_is(ct, "application/x-jsonlines"))
+        return FRAMING_JSONSEQ;
+    if (!c->req_stream)
+        return FRAMING_NONE;
+    if (looks_like_sse(p, n))
+        return FRAMING_SSE;
+    if (starts_with_array(p, n)) /* Gemini streamGenerateContent without alt=sse */
+        return FRAMING_JSONSEQ;
+    return FRAMING_NONE;
+}
+
 struct sse_ud {
     const struct lt_genai_adapter *a;
     void *st;
@@ -522,6 +589,72 @@ static int on_event(void *ud, const struct lt_sse_event *ev)
     u->a->stream_event(u->st, u->c, ev->type, ev->type_len, ev->data, ev->data_len, j);
     cJSON_Delete(j);
     return 0;
+}
+
+static int on_json_value(void *ud, const char *p, size_t n)
+{
+    struct sse_ud *u = ud;
+    cJSON *j = parse_json(p, n);
+    u->a->stream_event(u->st, u->c, "json", 4, p, n, j);
+    cJSON_Delete(j);
+    return 0;
+}
+
+static int on_es_message(void *ud, const struct lt_es_message *m)
+{
+    struct sse_ud *u = ud;
+    const char *type = m->event_type;
+    size_t type_len = m->event_type_len;
+    bool is_event = !m->message_type ||
+                    (m->message_type_len == 5 && memcmp(m->message_type, "event", 5) == 0);
+    if (!is_event && m->exception_type) {
+        type = m->exception_type;
+        type_len = m->exception_type_len;
+    }
+    if (!type) {
+        type = "";
+        type_len = 0;
+    }
+    cJSON *j = parse_json(m->payload, m->payload_len);
+    u->a->stream_event(u->st, u->c, type, type_len, m->payload, m->payload_len, j);
+    cJSON_Delete(j);
+    return 0;
+}
+
+/* Drive the adapter's stream_event over a streamed body in framing `f`. */
+static void run_stream(struct lt_genai_ctx *c, const struct lt_genai_adapter *a, void *st,
+                       enum framing f, const char *p, size_t n)
+{
+    struct sse_ud u = {a, st, c};
+    int rc = 0;
+    if (f == FRAMING_SSE) {
+        struct lt_sse_parser sp;
+        lt_sse_init(&sp, SSE_MAX_EVENT);
+        rc = lt_sse_feed(&sp, p, n, on_event, &u);
+        if (rc != -ENOMEM)
+            rc = lt_sse_finish(&sp, on_event, &u);
+        if (sp.dropped)
+            c->truncated = true;
+        lt_sse_cleanup(&sp);
+    } else if (f == FRAMING_JSONSEQ) {
+        struct lt_jsonseq_parser jp;
+        lt_jsonseq_init(&jp, SSE_MAX_EVENT);
+        rc = lt_jsonseq_feed(&jp, p, n, on_json_value, &u);
+        if (rc != -ENOMEM)
+            rc = lt_jsonseq_finish(&jp, on_json_value, &u);
+        if (jp.dropped)
+            c->truncated = true;
+        lt_jsonseq_cleanup(&jp);
+    } else if (f == FRAMING_EVENTSTREAM) {
+        struct lt_es_parser ep;
+        lt_es_init(&ep, SSE_MAX_EVENT);
+        rc = lt_es_feed(&ep, p, n, on_es_message, &u);
+        if (rc == -EINVAL) /* corrupt framing: what came before it still counts */
+            c->truncated = true;
+        lt_es_cleanup(&ep);
+    }
+    if (rc == -ENOMEM)
+        lt_genai_oom(c);
 }
 
 /* HTTP status ≥ 400: error.type is the status code, the description the provider's message
@@ -576,6 +709,7 @@ int lt_genai_build_span(struct lt_span *span, const struct lt_exchange *x,
         .max_text = max,
     };
     const char *op = a ? a->operation : "chat";
+    c.op = op;
 
     span->kind = LT_SPAN_KIND_CLIENT;
     lt_genai_str(&c, "gen_ai.operation.name", op);
@@ -620,18 +754,10 @@ int lt_genai_build_span(struct lt_span *span, const struct lt_exchange *x,
         lt_genai_int(&c, "http.response.status_code", x->status);
     struct body resp;
     decode_body(&c, &x->resp_body, x->resp_encoding, max, &resp);
-    c.stream = resp.n && (is_event_stream(x->resp_content_type) ||
-                          (c.req_stream && looks_like_sse(resp.p, resp.n)));
+    enum framing framing = choose_framing(&c, resp.p, resp.n);
+    c.stream = framing != FRAMING_NONE;
     if (a && c.stream && a->stream_event) {
-        struct lt_sse_parser sp;
-        struct sse_ud u = {a, st, &c};
-        lt_sse_init(&sp, SSE_MAX_EVENT);
-        if (lt_sse_feed(&sp, resp.p, resp.n, on_event, &u) == -ENOMEM ||
-            lt_sse_finish(&sp, on_event, &u) == -ENOMEM)
-            lt_genai_oom(&c);
-        if (sp.dropped)
-            c.truncated = true;
-        lt_sse_cleanup(&sp);
+        run_stream(&c, a, st, framing, resp.p, resp.n);
     } else if (a && !c.stream && a->response && resp.n && x->status < 400) {
         cJSON *j = parse_json(resp.p, resp.n);
         if (j)
@@ -659,6 +785,8 @@ int lt_genai_build_span(struct lt_span *span, const struct lt_exchange *x,
 
     if (c.truncated)
         lt_genai_bool(&c, "llmtap.truncated", true);
-    set_name(&c, op);
+    if (c.op && c.op != op) /* the adapter named another operation */
+        lt_genai_str(&c, "gen_ai.operation.name", c.op);
+    set_name(&c, c.op ? c.op : op);
     return c.rc;
 }
