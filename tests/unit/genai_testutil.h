@@ -45,8 +45,38 @@ struct xspec {
     int status;
     const char *content_type;
     enum lt_exchange_end end;
-    size_t max_body; /* 0 = no cap */
+    size_t max_body;    /* 0 = no cap */
+    const char *target; /* request-target; NULL = the API's usual path (default_target) */
 };
+
+/** A typical request-target for `api`, used when an xspec names none. */
+static const char *default_target(enum lt_api api)
+{
+    switch (api) {
+    case LT_API_ANTHROPIC_MESSAGES:
+        return "/v1/messages";
+    case LT_API_OPENAI_RESPONSES:
+        return "/v1/responses";
+    case LT_API_OPENAI_EMBEDDINGS:
+        return "/v1/embeddings";
+    case LT_API_OPENAI_COMPLETIONS:
+        return "/v1/completions";
+    case LT_API_GEMINI:
+        return "/v1beta/models/gemini-2.0-flash:generateContent";
+    case LT_API_BEDROCK_CONVERSE:
+        return "/model/anthropic.claude-3-haiku-20240307-v1%3A0/converse";
+    case LT_API_BEDROCK_INVOKE:
+        return "/model/anthropic.claude-3-haiku-20240307-v1%3A0/invoke";
+    case LT_API_COHERE_CHAT:
+        return "/v2/chat";
+    case LT_API_OLLAMA_CHAT:
+        return "/api/chat";
+    case LT_API_OLLAMA_GENERATE:
+        return "/api/generate";
+    default:
+        return "/v1/chat/completions";
+    }
+}
 
 static void append_file(struct lt_buf *b, const char *rel)
 {
@@ -67,8 +97,7 @@ static struct lt_exchange *mk_exchange(const struct xspec *s)
     snprintf(x->server_address, sizeof(x->server_address), "%s", s->host);
     x->server_port = s->port;
     snprintf(x->method, sizeof(x->method), "POST");
-    x->target =
-        strdup(s->api == LT_API_ANTHROPIC_MESSAGES ? "/v1/messages" : "/v1/chat/completions");
+    x->target = strdup(s->target ? s->target : default_target(s->api));
     append_file(&x->req_body, s->req_file);
     append_file(&x->resp_body, s->resp_file);
     x->status = s->status;
