@@ -1,5 +1,6 @@
 /* net.c — interposed socket calls: connect records the peer address of an fd (for spans'
- * peer attributes), close forgets it. Arguments, result and errno pass through untouched. */
+ * peer attributes) and makes a TCP socket a plain-HTTP candidate (plain.h); close forgets
+ * both. Arguments, result and errno pass through untouched. */
 #include <dlfcn.h>
 #include <errno.h>
 #include <sys/socket.h>
@@ -7,6 +8,7 @@
 #include "conn.h"
 #include "guard.h"
 #include "init.h"
+#include "plain.h"
 #include "real.h"
 
 #define LT_EXPORT __attribute__((visibility("default")))
@@ -30,6 +32,8 @@ LT_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
     int saved = errno;
     if ((ret == 0 || saved == EINPROGRESS) && lt_active && lt_guard_enter()) {
         lt_conn_fd_connected(fd, addr, len);
+        if (addr)
+            lt_plain_connected(fd, addr->sa_family);
         lt_guard_leave();
     }
     errno = saved;
@@ -41,7 +45,10 @@ LT_EXPORT int close(int fd)
     if (__builtin_expect(!lt_real.close, 0))
         ensure_libc();
     if (lt_active && lt_guard_enter()) {
+        int saved = errno;
+        lt_plain_closed(fd);
         lt_conn_fd_closed(fd);
+        errno = saved;
         lt_guard_leave();
     }
     if (!lt_real.close) {

@@ -1,9 +1,10 @@
-/* conn.c — per-connection HTTP/1.1 reconstruction on the host's threads (see conn.h).
- * Lock order: bucket lock, then (after dropping it) the connection's own lock. A bucket
- * lock is held only for a list walk; a connection lock only while one buffer is parsed. */
-#include "conn.h"
-
+/* conn.c — the connection table and the entry points of conn.h: finds or creates the
+ * record of a connection, picks its protocol from the first written bytes, and hands the
+ * bytes to the HTTP/1.1 (conn_h1.c) or HTTP/2 (conn_h2.c) half. Also the peer-address table.
+ * Lock order: bucket lock, then (after dropping it) the connection's own lock. A bucket lock
+ * is held only for a list walk; a connection lock only while one buffer is parsed. */
 #include <arpa/inet.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -15,9 +16,9 @@
 
 #include "../export/export.h"
 #include "config.h"
-#include "exchange.h"
+#include "conn_int.h"
 #include "genai/genai.h"
-#include "http/h1.h"
+#include "http/h2.h"
 #include "real.h"
 
 /* OpenSSL constants used here (stable ABI since 1.0): TLSEXT_NAMETYPE_host_name, and the
@@ -31,30 +32,8 @@
 #define SSL_ERROR_WANT_ASYNC 9
 #define SSL_ERROR_WANT_ASYNC_JOB 10
 #define SSL_ERROR_WANT_CLIENT_HELLO_CB 11
-
-#define MAX_PENDING 32 /* requests awaiting a response on one connection (pipelining) */
-
-/* A request written on the connection whose response has not been read to its end. */
-struct pending {
-    struct lt_exchange *x; /* NULL for a non-LLM request queued behind an LLM one */
-    bool head;             /* the request was HEAD: its response has no body */
-};
-
-struct lt_conn {
-    struct ssl_st *ssl; /* key */
-    struct lt_conn *hnext;
-    int refs; /* atomic: the table's reference + one per thread using it */
-    pthread_mutex_t lock;
-    bool ignored; /* server side, or bytes that are not HTTP/1.x: pass through for good */
-    char sni[256];
-    char peer[64];
-    int peer_port;
-    struct lt_h1_parser req;
-    struct lt_h1_parser resp;
-    struct lt_exchange *cur_req; /* LLM request whose body is being written, or NULL */
-    struct pending q[MAX_PENDING];
-    size_t q_head, q_len;
-};
+/* GnuTLS (gnutls.h): GNUTLS_NAME_DNS. */
+#define GNUTLS_NAME_DNS 1
 
 /* The connection table: buckets of chained connections, each bucket with its own lock. */
 #define NBUCKETS 512
@@ -74,28 +53,36 @@ struct peer {
 };
 static struct peer *peers;
 
-static uint64_t now_ns(void)
+uint64_t lt_conn_now_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static struct bucket *bucket_of(const struct ssl_st *ssl)
+void lt_conn_finish(struct lt_exchange *x, enum lt_exchange_end end)
 {
-    uintptr_t h = (uintptr_t)ssl;
+    x->end = end;
+    if (!x->t_end_ns)
+        x->t_end_ns = lt_conn_now_ns();
+    lt_export_submit(x);
+}
+
+static struct bucket *bucket_of(const void *key)
+{
+    uintptr_t h = (uintptr_t)key;
     h ^= h >> 17;
     h *= 0x9E3779B97F4A7C15ull;
     return &table[(h >> 40) % NBUCKETS];
 }
 
-/* Find `ssl` and take a reference; NULL when unknown. */
-static struct lt_conn *conn_get(struct ssl_st *ssl)
+/* Find `key` and take a reference; NULL when unknown. */
+static struct lt_conn *conn_get(const void *key)
 {
-    struct bucket *b = bucket_of(ssl);
+    struct bucket *b = bucket_of(key);
     pthread_mutex_lock(&b->lock);
     struct lt_conn *c = b->head;
-    while (c && c->ssl != ssl)
+    while (c && c->key != key)
         c = c->hnext;
     if (c)
         __atomic_add_fetch(&c->refs, 1, __ATOMIC_RELAXED);
@@ -105,10 +92,8 @@ static struct lt_conn *conn_get(struct ssl_st *ssl)
 
 static void conn_destroy(struct lt_conn *c)
 {
-    lt_h1_cleanup(&c->req);
-    lt_h1_cleanup(&c->resp);
-    for (size_t i = 0; i < c->q_len; i++)
-        lt_exchange_free(c->q[(c->q_head + i) % MAX_PENDING].x);
+    lt_conn_h1_free(c->h1);
+    lt_conn_h2_free(c->h2);
     pthread_mutex_destroy(&c->lock);
     free(c);
 }
@@ -119,10 +104,10 @@ static void conn_put(struct lt_conn *c)
         conn_destroy(c);
 }
 
-static void fill_peer(struct lt_conn *c, int fd)
+int lt_conn_fd_peer(int fd, char *addr, size_t cap, int *port)
 {
     if (fd < 0)
-        return;
+        return -1;
     struct peer p = {0};
     if (peers && fd < MAX_FD)
         p = peers[fd];
@@ -130,7 +115,7 @@ static void fill_peer(struct lt_conn *c, int fd)
         struct sockaddr_storage ss;
         socklen_t len = sizeof(ss);
         if (getpeername(fd, (struct sockaddr *)&ss, &len) != 0)
-            return;
+            return -1;
         if (ss.ss_family == AF_INET) {
             struct sockaddr_in *in = (struct sockaddr_in *)&ss;
             p.family = AF_INET;
@@ -142,41 +127,83 @@ static void fill_peer(struct lt_conn *c, int fd)
             p.port = ntohs(in6->sin6_port);
             memcpy(p.addr, &in6->sin6_addr, 16);
         } else {
-            return;
+            return -1;
         }
     }
-    inet_ntop(p.family, p.addr, c->peer, sizeof(c->peer));
-    c->peer_port = p.port;
+    if (!inet_ntop(p.family, p.addr, addr, (socklen_t)cap))
+        return -1;
+    *port = p.port;
+    return 0;
 }
 
-/* Create the state for a connection seen for the first time on a write. */
-static struct lt_conn *conn_create(struct ssl_st *ssl)
+/* GnuTLS accessors, resolved lazily (the host may not use GnuTLS at all). */
+static void *gnutls_sym(const char *name)
+{
+    void *p = dlsym(RTLD_DEFAULT, name);
+    if (!p)
+        dlerror();
+    return p;
+}
+
+/* Fill SNI, side and peer of a new connection from its TLS library or socket. */
+static void conn_identify(struct lt_conn *c)
+{
+    int fd = -1;
+    c->default_port = 443;
+    if (c->kind == LT_CONN_OPENSSL) {
+        struct ssl_st *ssl = (struct ssl_st *)c->key;
+        int (*is_server)(const struct ssl_st *) = lt_real_ssl(LT_SSL_IS_SERVER);
+        if (is_server && is_server(ssl)) {
+            c->proto = LT_PROTO_IGNORED;
+            return;
+        }
+        const char *(*servername)(const struct ssl_st *, int) = lt_real_ssl(LT_SSL_GET_SERVERNAME);
+        const char *sni = servername ? servername(ssl, TLSEXT_NAMETYPE_HOST) : NULL;
+        if (sni)
+            strncpy(c->sni, sni, sizeof(c->sni) - 1);
+        int (*get_fd)(const struct ssl_st *) = lt_real_ssl(LT_SSL_GET_FD);
+        fd = get_fd ? get_fd(ssl) : -1;
+    } else if (c->kind == LT_CONN_GNUTLS) {
+        int (*name_get)(const void *, void *, size_t *, unsigned *, unsigned) =
+            (int (*)(const void *, void *, size_t *, unsigned *, unsigned))gnutls_sym(
+                "gnutls_server_name_get");
+        int (*get_int)(const void *) =
+            (int (*)(const void *))gnutls_sym("gnutls_transport_get_int");
+        size_t n = sizeof(c->sni) - 1;
+        unsigned type = 0;
+        if (name_get && name_get(c->key, c->sni, &n, &type, 0) != 0)
+            c->sni[0] = '\0';
+        c->sni[sizeof(c->sni) - 1] = '\0';
+        if (type != GNUTLS_NAME_DNS)
+            c->sni[0] = '\0';
+        fd = get_int ? get_int(c->key) : -1;
+    } else {
+        fd = (int)((uintptr_t)c->key >> 1);
+    }
+    if (lt_conn_fd_peer(fd, c->peer, sizeof(c->peer), &c->peer_port) != 0) {
+        c->peer[0] = '\0';
+        c->peer_port = 0;
+    }
+    if (c->kind == LT_CONN_PLAIN)
+        c->default_port = c->peer_port > 0 ? c->peer_port : 80;
+}
+
+/* Create the record of a connection seen for the first time on a write. */
+static struct lt_conn *conn_create(enum lt_conn_kind kind, const void *key)
 {
     struct lt_conn *c = calloc(1, sizeof(*c));
     if (!c)
         return NULL;
-    c->ssl = ssl;
+    c->key = key;
+    c->kind = kind;
     c->refs = 2; /* the table's and the caller's */
     pthread_mutex_init(&c->lock, NULL);
-    lt_h1_init(&c->req, LT_H1_REQUEST);
-    lt_h1_init(&c->resp, LT_H1_RESPONSE);
+    conn_identify(c);
 
-    int (*is_server)(const struct ssl_st *) = lt_real_ssl(LT_SSL_IS_SERVER);
-    if (is_server && is_server(ssl))
-        c->ignored = true;
-    const char *(*servername)(const struct ssl_st *, int) = lt_real_ssl(LT_SSL_GET_SERVERNAME);
-    const char *sni = servername ? servername(ssl, TLSEXT_NAMETYPE_HOST) : NULL;
-    if (sni) {
-        strncpy(c->sni, sni, sizeof(c->sni) - 1);
-    }
-    int (*get_fd)(const struct ssl_st *) = lt_real_ssl(LT_SSL_GET_FD);
-    if (!c->ignored && get_fd)
-        fill_peer(c, get_fd(ssl));
-
-    struct bucket *b = bucket_of(ssl);
+    struct bucket *b = bucket_of(key);
     pthread_mutex_lock(&b->lock);
     struct lt_conn *other = b->head;
-    while (other && other->ssl != ssl)
+    while (other && other->key != key)
         other = other->hnext;
     if (other) { /* another thread created it first */
         __atomic_add_fetch(&other->refs, 1, __ATOMIC_RELAXED);
@@ -188,18 +215,18 @@ static struct lt_conn *conn_create(struct ssl_st *ssl)
     c->hnext = b->head;
     b->head = c;
     pthread_mutex_unlock(&b->lock);
-    if (!c->ignored)
+    if (c->proto != LT_PROTO_IGNORED)
         lt_export_arm_exit();
     return c;
 }
 
-/* Remove `ssl` from the table; returns the connection with the table's reference, or NULL. */
-static struct lt_conn *conn_unlink(struct ssl_st *ssl)
+/* Remove `key` from the table; returns the connection with the table's reference, or NULL. */
+static struct lt_conn *conn_unlink(const void *key)
 {
-    struct bucket *b = bucket_of(ssl);
+    struct bucket *b = bucket_of(key);
     pthread_mutex_lock(&b->lock);
     struct lt_conn **pp = &b->head;
-    while (*pp && (*pp)->ssl != ssl)
+    while (*pp && (*pp)->key != key)
         pp = &(*pp)->hnext;
     struct lt_conn *c = *pp;
     if (c)
@@ -208,68 +235,7 @@ static struct lt_conn *conn_unlink(struct ssl_st *ssl)
     return c;
 }
 
-/* ---- pending FIFO -------------------------------------------------------------------- */
-
-static struct pending *q_front(struct lt_conn *c)
-{
-    return c->q_len ? &c->q[c->q_head] : NULL;
-}
-
-static bool q_has_llm(const struct lt_conn *c)
-{
-    for (size_t i = 0; i < c->q_len; i++)
-        if (c->q[(c->q_head + i) % MAX_PENDING].x)
-            return true;
-    return false;
-}
-
-static bool q_push(struct lt_conn *c, struct lt_exchange *x, bool head)
-{
-    if (c->q_len == MAX_PENDING)
-        return false;
-    struct pending *p = &c->q[(c->q_head + c->q_len) % MAX_PENDING];
-    p->x = x;
-    p->head = head;
-    c->q_len++;
-    return true;
-}
-
-static void q_pop(struct lt_conn *c)
-{
-    c->q[c->q_head].x = NULL;
-    c->q_head = (c->q_head + 1) % MAX_PENDING;
-    c->q_len--;
-}
-
-/* Hand `x` to the exporter, ended as `end`. */
-static void finish(struct lt_exchange *x, enum lt_exchange_end end)
-{
-    x->end = end;
-    if (!x->t_end_ns)
-        x->t_end_ns = now_ns();
-    lt_export_submit(x);
-}
-
-/* End every open exchange of `c` as `end` and forget the requests. */
-static void finish_pending(struct lt_conn *c, enum lt_exchange_end end)
-{
-    while (c->q_len) {
-        struct lt_exchange *x = q_front(c)->x;
-        q_pop(c);
-        if (x)
-            finish(x, end);
-    }
-    c->cur_req = NULL;
-}
-
-/* ---- request side --------------------------------------------------------------------- */
-
-static void copy_str(char *dst, size_t cap, const struct lt_h1_str *s)
-{
-    size_t n = s->n < cap - 1 ? s->n : cap - 1;
-    memcpy(dst, s->p, n);
-    dst[n] = '\0';
-}
+/* ---- exchanges ------------------------------------------------------------------------ */
 
 /* Split a Host value ("h", "h:p", "[v6]:p") into host view and port (0 when absent). */
 static void split_host(const char *p, size_t n, const char **host, size_t *host_len, int *port)
@@ -293,177 +259,198 @@ static void split_host(const char *p, size_t n, const char **host, size_t *host_
     }
     if (colon) {
         int v = 0;
-        for (const char *q = colon + 1; q < p + n && *q >= '0' && *q <= '9'; q++)
+        for (const char *q = colon + 1; q < p + n && *q >= '0' && *q <= '9' && v < 65536; q++)
             v = v * 10 + (*q - '0');
         *port = v > 0 && v < 65536 ? v : 0;
     }
 }
 
-static int on_req_head(void *ud, const struct lt_h1_head *h)
+static void copy_view(char *dst, size_t cap, const char *p, size_t n)
 {
-    struct lt_conn *c = ud;
-    bool is_head = h->method.n == 4 && memcmp(h->method.p, "HEAD", 4) == 0;
-    c->cur_req = NULL;
+    if (n > cap - 1)
+        n = cap - 1;
+    memcpy(dst, p, n);
+    dst[n] = '\0';
+}
 
-    const struct lt_h1_str *host_hdr = lt_h1_header_get(h, "host");
+struct lt_exchange *lt_conn_new_exchange(const struct lt_conn *c, const char *method,
+                                         size_t method_len, const char *target, size_t target_len,
+                                         const char *authority, size_t authority_len,
+                                         const char *content_encoding, size_t ce_len)
+{
     const char *host;
     size_t host_len;
     int port = 0;
-    if (host_hdr && host_hdr->n) {
-        split_host(host_hdr->p, host_hdr->n, &host, &host_len, &port);
-    } else {
+    if (authority && authority_len) {
+        split_host(authority, authority_len, &host, &host_len, &port);
+    } else if (c->sni[0]) {
         host = c->sni;
         host_len = strlen(c->sni);
+    } else {
+        host = c->peer;
+        host_len = strlen(c->peer);
     }
     if (!port)
-        port = 443;
+        port = c->default_port;
 
     struct lt_detect d;
-    if (!lt_genai_detect(host, host_len, port, h->method.p, h->method.n, h->target.p, h->target.n,
-                         &d)) {
-        /* Not an LLM call: only keep it in line when an LLM response is still expected. */
-        if (c->q_len)
-            q_push(c, NULL, is_head);
-        return 1;
-    }
+    if (!lt_genai_detect(host, host_len, port, method, method_len, target, target_len, &d))
+        return NULL;
     struct lt_exchange *x = lt_exchange_new(lt_cfg.max_body);
     if (!x)
-        return 1;
-    x->t_start_ns = now_ns();
+        return NULL;
+    x->t_start_ns = lt_conn_now_ns();
     x->api = d.api;
     memcpy(x->provider, d.provider, sizeof(x->provider));
-    size_t hl = host_len < sizeof(x->server_address) - 1 ? host_len : sizeof(x->server_address) - 1;
-    memcpy(x->server_address, host, hl);
-    x->server_address[hl] = '\0';
+    copy_view(x->server_address, sizeof(x->server_address), host, host_len);
     x->server_port = port;
     memcpy(x->peer_address, c->peer, sizeof(x->peer_address));
     x->peer_port = c->peer_port;
-    copy_str(x->method, sizeof(x->method), &h->method);
-    x->target = strndup(h->target.p, h->target.n);
-    const struct lt_h1_str *ce = lt_h1_header_get(h, "content-encoding");
-    x->req_encoding = ce ? lt_encoding_parse(ce->p, ce->n) : LT_ENC_IDENTITY;
-    if (!q_push(c, x, is_head)) {
-        lt_exchange_free(x);
-        return 1;
+    copy_view(x->method, sizeof(x->method), method, method_len);
+    x->target = strndup(target, target_len);
+    x->req_encoding = ce_len ? lt_encoding_parse(content_encoding, ce_len) : LT_ENC_IDENTITY;
+    return x;
+}
+
+/* ---- protocol choice ------------------------------------------------------------------ */
+
+/* Start protocol `proto` and feed it `n` bytes. Returns false when the connection is to be
+ * ignored from now on. */
+static bool start_proto(struct lt_conn *c, enum lt_conn_proto proto, const void *buf, size_t n)
+{
+    if (proto == LT_PROTO_H2) {
+        c->h2 = lt_conn_h2_new();
+        if (!c->h2)
+            return false;
+        c->proto = LT_PROTO_H2;
+        return lt_conn_h2_write(c, buf, n) == 0;
     }
-    c->cur_req = x;
-    return 0;
+    c->h1 = lt_conn_h1_new();
+    if (!c->h1)
+        return false;
+    c->proto = LT_PROTO_H1;
+    return lt_conn_h1_write(c, buf, n) == 0;
 }
 
-static void on_req_body(void *ud, const char *p, size_t n)
+/* Client bytes on a connection whose protocol is not decided: compare them with the HTTP/2
+ * preface (buffering at most its 24 bytes across writes) and start one protocol. */
+static void choose_proto(struct lt_conn *c, const void *buf, size_t n)
 {
-    struct lt_conn *c = ud;
-    if (c->cur_req)
-        lt_buf_append(&c->cur_req->req_body, p, n);
-}
-
-static void on_req_complete(void *ud)
-{
-    struct lt_conn *c = ud;
-    c->cur_req = NULL;
-}
-
-static const struct lt_h1_callbacks req_cb = {on_req_head, on_req_body, on_req_complete};
-
-/* ---- response side -------------------------------------------------------------------- */
-
-static int on_resp_head(void *ud, const struct lt_h1_head *h)
-{
-    struct lt_conn *c = ud;
-    struct pending *p = q_front(c);
-    if (!p || !p->x)
-        return 1;
-    struct lt_exchange *x = p->x;
-    x->status = h->status;
-    const struct lt_h1_str *v = lt_h1_header_get(h, "content-encoding");
-    x->resp_encoding = v ? lt_encoding_parse(v->p, v->n) : LT_ENC_IDENTITY;
-    if ((v = lt_h1_header_get(h, "content-type")))
-        copy_str(x->resp_content_type, sizeof(x->resp_content_type), v);
-    return 0;
-}
-
-static void on_resp_body(void *ud, const char *p, size_t n)
-{
-    struct lt_conn *c = ud;
-    struct pending *f = q_front(c);
-    if (!f || !f->x)
+    size_t take = n < sizeof(c->pre) - c->pre_n ? n : sizeof(c->pre) - c->pre_n;
+    memcpy(c->pre + c->pre_n, buf, take);
+    size_t have = c->pre_n + take;
+    int m = lt_h2_preface_match(c->pre, have);
+    if (m == 0) { /* a proper prefix of the preface so far */
+        c->pre_n = have;
         return;
-    if (!f->x->t_first_body_ns)
-        f->x->t_first_body_ns = now_ns();
-    lt_buf_append(&f->x->resp_body, p, n);
+    }
+    enum lt_conn_proto proto = m == 1 ? LT_PROTO_H2 : LT_PROTO_H1;
+    bool ok = true;
+    if (c->pre_n) { /* earlier buffered bytes first, then all of this write */
+        ok = start_proto(c, proto, c->pre, c->pre_n);
+        if (ok)
+            ok = proto == LT_PROTO_H2 ? lt_conn_h2_write(c, buf, n) == 0
+                                      : lt_conn_h1_write(c, buf, n) == 0;
+    } else {
+        ok = start_proto(c, proto, buf, n);
+    }
+    c->pre_n = 0;
+    if (!ok)
+        c->proto = LT_PROTO_IGNORED;
 }
-
-static void on_resp_complete(void *ud)
-{
-    struct lt_conn *c = ud;
-    struct pending *f = q_front(c);
-    if (!f)
-        return;
-    struct lt_exchange *x = f->x;
-    q_pop(c);
-    if (x == c->cur_req) /* response finished before the request body (early error) */
-        c->cur_req = NULL;
-    if (x)
-        finish(x, LT_END_COMPLETE);
-    if ((f = q_front(c)))
-        lt_h1_expect_head(&c->resp, f->head);
-}
-
-static const struct lt_h1_callbacks resp_cb = {on_resp_head, on_resp_body, on_resp_complete};
 
 /* ---- entry points --------------------------------------------------------------------- */
 
-void lt_conn_on_write(struct ssl_st *ssl, const void *buf, size_t n)
+void lt_conn_write(enum lt_conn_kind kind, const void *key, const void *buf, size_t n)
 {
-    struct lt_conn *c = conn_get(ssl);
+    struct lt_conn *c = conn_get(key);
     if (!c) {
-        c = conn_create(ssl);
+        c = conn_create(kind, key);
         if (!c)
             return;
     }
-    if (!c->ignored) {
+    if (c->proto != LT_PROTO_IGNORED) {
         pthread_mutex_lock(&c->lock);
-        bool idle = c->q_len == 0;
-        if (lt_h1_feed(&c->req, buf, n, &req_cb, c) < 0) {
-            c->ignored = true; /* not HTTP/1.x (e.g. HTTP/2): leave it alone for good */
-            finish_pending(c, LT_END_PROTOCOL);
-        } else if (idle && c->q_len) {
-            /* First request awaiting an answer: start the response side fresh. */
-            lt_h1_cleanup(&c->resp);
-            lt_h1_init(&c->resp, LT_H1_RESPONSE);
-            lt_h1_expect_head(&c->resp, q_front(c)->head);
+        switch (c->proto) {
+        case LT_PROTO_UNKNOWN:
+            choose_proto(c, buf, n);
+            break;
+        case LT_PROTO_H1:
+            if (lt_conn_h1_write(c, buf, n) < 0)
+                c->proto = LT_PROTO_IGNORED; /* not HTTP/1.x: leave it alone for good */
+            break;
+        case LT_PROTO_H2:
+            if (lt_conn_h2_write(c, buf, n) < 0)
+                c->proto = LT_PROTO_IGNORED;
+            break;
+        case LT_PROTO_IGNORED:
+            break;
         }
         pthread_mutex_unlock(&c->lock);
     }
     conn_put(c);
+}
+
+void lt_conn_read(enum lt_conn_kind kind, const void *key, const void *buf, size_t n)
+{
+    (void)kind;
+    struct lt_conn *c = conn_get(key);
+    if (!c)
+        return;
+    if (c->proto == LT_PROTO_H1 || c->proto == LT_PROTO_H2) {
+        pthread_mutex_lock(&c->lock);
+        if (c->proto == LT_PROTO_H1)
+            lt_conn_h1_read(c, buf, n);
+        else if (c->proto == LT_PROTO_H2)
+            lt_conn_h2_read(c, buf, n);
+        pthread_mutex_unlock(&c->lock);
+    }
+    conn_put(c);
+}
+
+/* The connection ended (lock held). */
+static void conn_ended(struct lt_conn *c)
+{
+    if (c->proto == LT_PROTO_H1)
+        lt_conn_h1_ended(c);
+    else if (c->proto == LT_PROTO_H2)
+        lt_conn_h2_ended(c, LT_END_CUT_OFF);
+}
+
+void lt_conn_eof(enum lt_conn_kind kind, const void *key)
+{
+    (void)kind;
+    struct lt_conn *c = conn_get(key);
+    if (!c)
+        return;
+    if (c->proto == LT_PROTO_H1 || c->proto == LT_PROTO_H2) {
+        pthread_mutex_lock(&c->lock);
+        conn_ended(c);
+        pthread_mutex_unlock(&c->lock);
+    }
+    conn_put(c);
+}
+
+void lt_conn_release(enum lt_conn_kind kind, const void *key)
+{
+    (void)kind;
+    struct lt_conn *c = conn_unlink(key);
+    if (!c)
+        return;
+    pthread_mutex_lock(&c->lock);
+    conn_ended(c);
+    pthread_mutex_unlock(&c->lock);
+    conn_put(c);
+}
+
+void lt_conn_on_write(struct ssl_st *ssl, const void *buf, size_t n)
+{
+    lt_conn_write(LT_CONN_OPENSSL, ssl, buf, n);
 }
 
 void lt_conn_on_read(struct ssl_st *ssl, const void *buf, size_t n)
 {
-    struct lt_conn *c = conn_get(ssl);
-    if (!c)
-        return;
-    if (!c->ignored) {
-        pthread_mutex_lock(&c->lock);
-        if (c->q_len && q_has_llm(c)) {
-            if (lt_h1_feed(&c->resp, buf, n, &resp_cb, c) < 0)
-                finish_pending(c, LT_END_PROTOCOL);
-        } else if (c->q_len) {
-            c->q_len = 0; /* only non-LLM requests left: stop following responses */
-        }
-        pthread_mutex_unlock(&c->lock);
-    }
-    conn_put(c);
-}
-
-/* The connection ended: complete a close-delimited response, cut off the rest. */
-static void conn_ended(struct lt_conn *c)
-{
-    if (!c->q_len)
-        return;
-    if (q_has_llm(c))
-        lt_h1_eof(&c->resp, &resp_cb, c);
-    finish_pending(c, LT_END_CUT_OFF);
+    lt_conn_read(LT_CONN_OPENSSL, ssl, buf, n);
 }
 
 void lt_conn_on_read_fail(struct ssl_st *ssl, int ret)
@@ -471,33 +458,31 @@ void lt_conn_on_read_fail(struct ssl_st *ssl, int ret)
     struct lt_conn *c = conn_get(ssl);
     if (!c)
         return;
-    if (!c->ignored) {
+    bool busy = false;
+    if (c->proto == LT_PROTO_H1 || c->proto == LT_PROTO_H2) {
         pthread_mutex_lock(&c->lock);
-        if (c->q_len) {
-            int (*get_error)(const struct ssl_st *, int) = lt_real_ssl(LT_SSL_GET_ERROR);
-            int e = get_error ? get_error(ssl, ret) : 0;
-            bool retry = e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE ||
-                         e == SSL_ERROR_WANT_X509_LOOKUP || e == SSL_ERROR_WANT_CONNECT ||
-                         e == SSL_ERROR_WANT_ACCEPT || e == SSL_ERROR_WANT_ASYNC ||
-                         e == SSL_ERROR_WANT_ASYNC_JOB || e == SSL_ERROR_WANT_CLIENT_HELLO_CB;
-            if (!retry && get_error)
-                conn_ended(c);
-        }
+        busy = c->proto == LT_PROTO_H2 || lt_conn_h1_busy(c);
         pthread_mutex_unlock(&c->lock);
+    }
+    if (busy) {
+        int (*get_error)(const struct ssl_st *, int) = lt_real_ssl(LT_SSL_GET_ERROR);
+        int e = get_error ? get_error(ssl, ret) : 0;
+        bool retry = e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE ||
+                     e == SSL_ERROR_WANT_X509_LOOKUP || e == SSL_ERROR_WANT_CONNECT ||
+                     e == SSL_ERROR_WANT_ACCEPT || e == SSL_ERROR_WANT_ASYNC ||
+                     e == SSL_ERROR_WANT_ASYNC_JOB || e == SSL_ERROR_WANT_CLIENT_HELLO_CB;
+        if (!retry && get_error) {
+            pthread_mutex_lock(&c->lock);
+            conn_ended(c);
+            pthread_mutex_unlock(&c->lock);
+        }
     }
     conn_put(c);
 }
 
 void lt_conn_on_free(struct ssl_st *ssl)
 {
-    struct lt_conn *c = conn_unlink(ssl);
-    if (!c)
-        return;
-    pthread_mutex_lock(&c->lock);
-    if (!c->ignored)
-        conn_ended(c);
-    pthread_mutex_unlock(&c->lock);
-    conn_put(c);
+    lt_conn_release(LT_CONN_OPENSSL, ssl);
 }
 
 void lt_conn_fd_connected(int fd, const struct sockaddr *sa, socklen_t len)
@@ -544,10 +529,11 @@ void lt_conn_finish_all(void)
         for (struct lt_conn *c = b->head; c; c = c->hnext) {
             if (pthread_mutex_trylock(&c->lock) != 0)
                 continue;
-            if (!c->ignored && c->q_len) {
-                /* A close-delimited body in progress is complete as far as we know. */
-                finish_pending(c, LT_END_EXIT);
-            }
+            /* A close-delimited body in progress is complete as far as we know. */
+            if (c->proto == LT_PROTO_H1)
+                lt_conn_h1_finish_all(c, LT_END_EXIT);
+            else if (c->proto == LT_PROTO_H2)
+                lt_conn_h2_ended(c, LT_END_EXIT);
             pthread_mutex_unlock(&c->lock);
         }
         pthread_mutex_unlock(&b->lock);

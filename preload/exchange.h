@@ -32,6 +32,7 @@ enum lt_exchange_end {
     LT_END_CUT_OFF,      /* the connection closed/was freed before the response ended */
     LT_END_PROTOCOL,     /* the bytes stopped being parseable HTTP */
     LT_END_EXIT,         /* the process exited with the response still open */
+    LT_END_RESET,        /* HTTP/2: the stream was reset (RST_STREAM, or refused by GOAWAY) */
 };
 
 /** A finished exchange. Heap object owned by whoever holds it (conn.c, then the queue,
@@ -58,6 +59,7 @@ struct lt_exchange {
     struct lt_buf resp_body;
 
     enum lt_exchange_end end;
+    uint32_t h2_error;        /* LT_END_RESET: the HTTP/2 error code (RFC 9113 §7) */
     uint64_t t_start_ns;      /* first request byte written */
     uint64_t t_first_body_ns; /* first response body byte read, 0 if none */
     uint64_t t_end_ns;        /* last response byte read, or the cut-off */

@@ -17,9 +17,17 @@ static const char *const ssl_names[LT_SSL_NSYMS] = {
     [LT_SSL_GET_ERROR] = "SSL_get_error",
 };
 
-/* Resolved libssl addresses; NULL = not yet resolved. Written once per slot (racing
- * resolvers store the same value). */
+static const char *const gnutls_names[LT_GNUTLS_NSYMS] = {
+    [LT_GNUTLS_RECORD_SEND] = "gnutls_record_send",
+    [LT_GNUTLS_RECORD_RECV] = "gnutls_record_recv",
+    [LT_GNUTLS_DEINIT] = "gnutls_deinit",
+    [LT_GNUTLS_ERROR_IS_FATAL] = "gnutls_error_is_fatal",
+};
+
+/* Resolved addresses; NULL = not yet resolved. Written once per slot (racing resolvers
+ * store the same value). */
 static void *ssl_table[LT_SSL_NSYMS];
+static void *gnutls_table[LT_GNUTLS_NSYMS];
 
 /* Our own definitions, to detect dlsym returning the hook itself. */
 static void *self_addr(const char *name)
@@ -51,29 +59,49 @@ void lt_real_init_libc(void)
 {
     lt_real.connect = (lt_connect_fn)next_sym("connect");
     lt_real.close = (lt_close_fn)next_sym("close");
+    /* Function-pointer casts from dlsym's void * (POSIX guarantees they round-trip). */
+    *(void **)&lt_real.send = next_sym("send");
+    *(void **)&lt_real.sendto = next_sym("sendto");
+    *(void **)&lt_real.sendmsg = next_sym("sendmsg");
+    *(void **)&lt_real.write = next_sym("write");
+    *(void **)&lt_real.writev = next_sym("writev");
+    *(void **)&lt_real.recv = next_sym("recv");
+    *(void **)&lt_real.recvfrom = next_sym("recvfrom");
+    *(void **)&lt_real.recvmsg = next_sym("recvmsg");
+    *(void **)&lt_real.read = next_sym("read");
+    *(void **)&lt_real.readv = next_sym("readv");
+    *(void **)&lt_real.read_chk = next_sym("__read_chk");
+    *(void **)&lt_real.recv_chk = next_sym("__recv_chk");
+    *(void **)&lt_real.recvfrom_chk = next_sym("__recvfrom_chk");
 }
 
-/* dl_iterate_phdr callback: the path of the first loaded object named libssl.so*. */
-static int find_libssl(struct dl_phdr_info *info, size_t size, void *data)
+/* dl_iterate_phdr search: the first loaded object whose file name starts with `prefix`. */
+struct lib_search {
+    const char *prefix;
+    const char *path;
+};
+
+static int find_lib(struct dl_phdr_info *info, size_t size, void *data)
 {
+    struct lib_search *s = data;
     const char *path = info->dlpi_name;
     if (!path || !*path)
         return 0;
     const char *base = strrchr(path, '/');
     base = base ? base + 1 : path;
-    if (strncmp(base, "libssl.so", 9) != 0)
+    if (strncmp(base, s->prefix, strlen(s->prefix)) != 0)
         return 0;
-    *(const char **)data = path;
+    s->path = path;
     return 1;
 }
 
-static void *resolve(enum lt_ssl_sym sym)
+static void *resolve(const char *name, const char *lib_prefix)
 {
-    const char *name = ssl_names[sym];
     void *p = next_sym(name);
     if (!p) {
-        const char *path = NULL;
-        dl_iterate_phdr(find_libssl, &path);
+        struct lib_search ls = {lib_prefix, NULL};
+        dl_iterate_phdr(find_lib, &ls);
+        const char *path = ls.path;
         if (path) {
             void *h = dlopen(path, RTLD_NOLOAD | RTLD_LAZY);
             if (h) {
@@ -97,9 +125,19 @@ void *lt_real_ssl(enum lt_ssl_sym sym)
     void *p = __atomic_load_n(&ssl_table[sym], __ATOMIC_ACQUIRE);
     if (__builtin_expect(p != NULL, 1))
         return p;
-    p = resolve(sym);
+    p = resolve(ssl_names[sym], "libssl.so");
     if (p)
         __atomic_store_n(&ssl_table[sym], p, __ATOMIC_RELEASE);
     return p;
 }
 
+void *lt_real_gnutls(enum lt_gnutls_sym sym)
+{
+    void *p = __atomic_load_n(&gnutls_table[sym], __ATOMIC_ACQUIRE);
+    if (__builtin_expect(p != NULL, 1))
+        return p;
+    p = resolve(gnutls_names[sym], "libgnutls.so");
+    if (p)
+        __atomic_store_n(&gnutls_table[sym], p, __ATOMIC_RELEASE);
+    return p;
+}

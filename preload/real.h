@@ -11,13 +11,30 @@
 
 struct ssl_st; /* OpenSSL's SSL, opaque to us */
 
+#include <sys/types.h>
+#include <sys/uio.h>
+
 typedef int (*lt_connect_fn)(int, const struct sockaddr *, socklen_t);
 typedef int (*lt_close_fn)(int);
 
-/** libc functions, resolved by lt_real_init_libc(). */
+/** libc functions, resolved by lt_real_init_libc() (the socket I/O hooks of hooks/io.c
+ *  included; `__*_chk` are glibc's _FORTIFY_SOURCE variants). */
 struct lt_real_libc {
     lt_connect_fn connect;
     lt_close_fn close;
+    ssize_t (*send)(int, const void *, size_t, int);
+    ssize_t (*sendto)(int, const void *, size_t, int, const struct sockaddr *, socklen_t);
+    ssize_t (*sendmsg)(int, const struct msghdr *, int);
+    ssize_t (*write)(int, const void *, size_t);
+    ssize_t (*writev)(int, const struct iovec *, int);
+    ssize_t (*recv)(int, void *, size_t, int);
+    ssize_t (*recvfrom)(int, void *, size_t, int, struct sockaddr *, socklen_t *);
+    ssize_t (*recvmsg)(int, struct msghdr *, int);
+    ssize_t (*read)(int, void *, size_t);
+    ssize_t (*readv)(int, const struct iovec *, int);
+    ssize_t (*read_chk)(int, void *, size_t, size_t);
+    ssize_t (*recv_chk)(int, void *, size_t, size_t, int);
+    ssize_t (*recvfrom_chk)(int, void *, size_t, size_t, int, struct sockaddr *, socklen_t *);
 };
 extern struct lt_real_libc lt_real;
 
@@ -37,6 +54,18 @@ enum lt_ssl_sym {
     LT_SSL_GET_ERROR,
     LT_SSL_NSYMS
 };
+
+/** The GnuTLS functions llmtap uses, by index into the lazily resolved table. */
+enum lt_gnutls_sym {
+    LT_GNUTLS_RECORD_SEND,
+    LT_GNUTLS_RECORD_RECV,
+    LT_GNUTLS_DEINIT,
+    LT_GNUTLS_ERROR_IS_FATAL,
+    LT_GNUTLS_NSYMS
+};
+
+/** As lt_real_ssl(), for libgnutls (loaded libgnutls.so* found the same way). */
+void *lt_real_gnutls(enum lt_gnutls_sym sym);
 
 /** The real address of libssl function `sym`, resolving it on first use (RTLD_NEXT, then the
  *  loaded libssl found with dl_iterate_phdr and RTLD_NOLOAD). NULL when not found, or when

@@ -37,11 +37,11 @@ def test_openai_detected_by_host(run, mock, rcv):
     assert_exchange(one_exchange(rcv), "openai", False, "api.openai.com", mock.port)
 
 
-def test_anthropic_on_localhost_needs_configuration(run, mock, rcv):
-    """/v1/messages on an unknown host is not an LLM API without LLMTAP_PROVIDERS."""
+def test_anthropic_shape_on_unknown_host(run, mock, rcv):
+    """Exactly /v1/messages on an unknown host is the Anthropic API shape: traced with the
+    documented fallback provider "anthropic" (genai.h, lt_genai_detect rule 3)."""
     run_both(run, py_cmd("py_http_client", mock, provider="anthropic"))
-    rcv.wait_for(lambda r: r.requests, 0.5)
-    assert exchange_spans(rcv.spans()) == []
+    assert_exchange(one_exchange(rcv), "anthropic", False, "localhost", mock.port)
 
 
 @pytest.mark.parametrize("stream", [False, True], ids=["plain", "stream"])
