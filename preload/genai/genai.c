@@ -605,8 +605,8 @@ static int on_es_message(void *ud, const struct lt_es_message *m)
     struct sse_ud *u = ud;
     const char *type = m->event_type;
     size_t type_len = m->event_type_len;
-    bool is_event = !m->message_type ||
-                    (m->message_type_len == 5 && memcmp(m->message_type, "event", 5) == 0);
+    bool is_event =
+        !m->message_type || (m->message_type_len == 5 && memcmp(m->message_type, "event", 5) == 0);
     if (!is_event && m->exception_type) {
         type = m->exception_type;
         type_len = m->exception_type_len;
@@ -677,6 +677,35 @@ static void http_error(struct lt_genai_ctx *c, int status, const char *p, size_t
     }
     lt_genai_fail(c, type, msg);
     cJSON_Delete(j);
+}
+
+/* An HTTP/2 stream reset: error.type is the error code's name (RFC 9113 §7), e.g. "CANCEL"
+ * when the client abandoned the stream, "REFUSED_STREAM" when a GOAWAY left it unprocessed.
+ * It wins over a stream error event only when nothing else failed the span. */
+static void h2_reset(struct lt_genai_ctx *c, uint32_t code)
+{
+    static const char *const names[] = {
+        "NO_ERROR",
+        "PROTOCOL_ERROR",
+        "INTERNAL_ERROR",
+        "FLOW_CONTROL_ERROR",
+        "SETTINGS_TIMEOUT",
+        "STREAM_CLOSED",
+        "FRAME_SIZE_ERROR",
+        "REFUSED_STREAM",
+        "CANCEL",
+        "COMPRESSION_ERROR",
+        "CONNECT_ERROR",
+        "ENHANCE_YOUR_CALM",
+        "INADEQUATE_SECURITY",
+        "HTTP_1_1_REQUIRED",
+    };
+    if (c->error)
+        return;
+    const char *name = code < sizeof(names) / sizeof(names[0]) ? names[code] : "_OTHER";
+    char msg[64];
+    snprintf(msg, sizeof(msg), "HTTP/2 stream reset (%s)", name);
+    lt_genai_fail(c, name, msg);
 }
 
 static void set_name(struct lt_genai_ctx *c, const char *op)
@@ -779,6 +808,8 @@ int lt_genai_build_span(struct lt_span *span, const struct lt_exchange *x,
      * when nothing else explained the failure. */
     if (x->status >= 400)
         http_error(&c, x->status, resp.p, resp.n);
+    else if (x->end == LT_END_RESET)
+        h2_reset(&c, x->h2_error);
     else if (x->end != LT_END_COMPLETE && !c.error)
         lt_genai_fail(&c, "response_cut_off", "response ended before it was complete");
     free(resp.owned);
