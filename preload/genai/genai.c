@@ -665,12 +665,14 @@ static void http_error(struct lt_genai_ctx *c, int status, const char *p, size_t
     char type[16], fallback[32];
     snprintf(type, sizeof(type), "%d", status);
     cJSON *j = p ? parse_json(p, n) : NULL;
-    const cJSON *err = lt_json_obj(j, "error");
+    /* Vertex AI answers a streamed request's error as a one-element array. */
+    const cJSON *top = cJSON_IsArray(j) ? cJSON_GetArrayItem(j, 0) : j;
+    const cJSON *err = lt_json_obj(top, "error");
     const char *msg = lt_json_str(err, "message");
     if (!msg)
-        msg = lt_json_str(j, "message");
+        msg = lt_json_str(top, "message");
     if (!msg)
-        msg = lt_json_str(j, "error");
+        msg = lt_json_str(top, "error");
     if (!msg || !*msg) {
         snprintf(fallback, sizeof(fallback), "HTTP %d", status);
         msg = fallback;
