@@ -70,7 +70,7 @@ $(BUILD)/libllmtap.so: $(CORE_O) $(HOOK_O) $(PROTO_O) hooks/exports.map
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libllmtap_core.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -fvisibility=default -Itests/unit $< -o $@ $(BUILD)/libllmtap_core.a \
-	    $(STATIC) $(LDLIBS) -lcmocka
+	    $(LIBDIR)/libbrotlienc.a $(STATIC) $(LDLIBS) -lcmocka -lm
 
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
@@ -96,7 +96,8 @@ FUZZ_CORE := preload/buf.c preload/exchange.c preload/log.c preload/trace/span.c
 FUZZ_SECONDS ?= 60
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_CORE) | $(BOOT)
 	@mkdir -p $(dir $@)
-	clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -I. -Ipreload \
+	clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
+	    -fno-sanitize-recover=all -I. -Ipreload \
 	    $< $(FUZZ_CORE) -o $@ -lcjson -lnghttp2 -lbrotlidec -lzstd -lz -ldl -lpthread
 fuzz: $(FUZZ_BIN)
 	@set -e; for f in $(FUZZ_BIN); do n=$$(basename $$f); mkdir -p $(BUILD)/corpus/$$n; \
