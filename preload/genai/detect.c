@@ -1,7 +1,7 @@
 /* detect.c — decides from method, host, port and path whether a request is an LLM API call
- * and which provider/API it speaks (rules in genai.h). Owns the LLMTAP_PROVIDERS map.
- * lt_genai_detect runs on the host thread for every request head: no allocation, no locks,
- * a few string compares. */
+ * and which provider/API it speaks (rules in genai.h, lt_genai_detect). Owns the
+ * LLMTAP_PROVIDERS map. lt_genai_detect runs on the host thread for every request head: no
+ * allocation, no locks, a few string compares. */
 #include "genai.h"
 
 #include <errno.h>
@@ -12,6 +12,7 @@
 
 #define HOST_MAX 256
 #define PROVIDER_MAX 48
+#define OLLAMA_PORT 11434 /* Ollama's default listening port */
 
 /* One LLMTAP_PROVIDERS entry; host is stored lower-case without IPv6 brackets. */
 struct provider_entry {
@@ -30,36 +31,46 @@ struct provider_map {
 
 static _Atomic(struct provider_map *) user_map;
 
-/* Built-in OpenAI-compatible hosts (rule 3): exact host → gen_ai.provider.name, SPEC.md's
- * listed values where one applies. */
+/* Bits of the OpenAI-shaped APIs a compatible host serves (compat_hosts[].apis). */
+#define SERVES_CHAT 1u
+#define SERVES_COMPLETIONS 2u
+#define SERVES_EMBEDDINGS 4u
+#define SERVES_RESPONSES 8u
+
+/* OpenAI-compatible hosts (rule 2): exact host → gen_ai.provider.name (SPEC.md's listed value
+ * where one exists: groq, mistral_ai, deepseek, x_ai, perplexity; custom names otherwise) and
+ * the OpenAI APIs each documents, matched by path suffix behind its own prefix
+ * (Groq "/openai/v1", OpenRouter "/api/v1", Fireworks "/inference/v1", DeepSeek none). */
 static const struct {
     const char *host;
     const char *provider;
+    unsigned apis;
 } compat_hosts[] = {
-    {"api.openai.com", "openai"},
-    {"api.groq.com", "groq"},
-    {"api.mistral.ai", "mistral_ai"},
-    {"api.deepseek.com", "deepseek"},
-    {"api.x.ai", "x_ai"},
-    {"api.perplexity.ai", "perplexity"},
-    {"openrouter.ai", "openrouter"},
-    {"api.together.xyz", "together"},
-    {"api.fireworks.ai", "fireworks"},
-    {"generativelanguage.googleapis.com", "gcp.gemini"},
+    {"api.groq.com", "groq", SERVES_CHAT | SERVES_RESPONSES},
+    /* /v1/fim/completions is not the OpenAI completions shape: not matched. */
+    {"api.mistral.ai", "mistral_ai", SERVES_CHAT | SERVES_EMBEDDINGS},
+    {"api.deepseek.com", "deepseek", SERVES_CHAT | SERVES_COMPLETIONS},
+    {"api.x.ai", "x_ai", SERVES_CHAT | SERVES_COMPLETIONS | SERVES_EMBEDDINGS | SERVES_RESPONSES},
+    {"api.perplexity.ai", "perplexity", SERVES_CHAT},
+    {"openrouter.ai", "openrouter",
+     SERVES_CHAT | SERVES_COMPLETIONS | SERVES_EMBEDDINGS | SERVES_RESPONSES},
+    {"api.together.xyz", "together", SERVES_CHAT | SERVES_COMPLETIONS | SERVES_EMBEDDINGS},
+    {"api.fireworks.ai", "fireworks",
+     SERVES_CHAT | SERVES_COMPLETIONS | SERVES_EMBEDDINGS | SERVES_RESPONSES},
 };
 
-/* Host suffixes of OpenAI-compatible services (rule 3). */
-static const struct {
-    const char *suffix;
-    const char *provider;
-} compat_suffixes[] = {
-    {".openai.azure.com", "azure.ai.openai"},
-};
+/* ---- string views (never NUL-terminated: only the given lengths are read) ---- */
 
 static bool eq_ci(const char *a, size_t an, const char *b)
 {
     size_t bn = strlen(b);
     return an == bn && strncasecmp(a, b, an) == 0;
+}
+
+static bool eq(const char *a, size_t an, const char *b)
+{
+    size_t bn = strlen(b);
+    return an == bn && memcmp(a, b, an) == 0;
 }
 
 static bool ends_with(const char *s, size_t n, const char *suffix)
@@ -68,10 +79,24 @@ static bool ends_with(const char *s, size_t n, const char *suffix)
     return n >= sn && memcmp(s + n - sn, suffix, sn) == 0;
 }
 
-static bool ends_with_ci(const char *s, size_t n, const char *suffix)
+static bool starts_with_ci(const char *s, size_t n, const char *prefix)
+{
+    size_t pn = strlen(prefix);
+    return n >= pn && strncasecmp(s, prefix, pn) == 0;
+}
+
+/* `s` is a strict subdomain of `suffix` (".example.com"): at least one byte before it, so
+ * the dot boundary is guaranteed ("evilopenai.azure.com" is not under ".openai.azure.com"). */
+static bool host_under(const char *s, size_t n, const char *suffix)
 {
     size_t sn = strlen(suffix);
     return n > sn && strncasecmp(s + n - sn, suffix, sn) == 0;
+}
+
+/* `n` bytes with no '.' and at least one byte: a single DNS label. */
+static bool one_label(const char *s, size_t n)
+{
+    return n > 0 && !memchr(s, '.', n);
 }
 
 /* Strip IPv6 brackets and a trailing root dot: "[::1]" → "::1", "api.openai.com." → … */
@@ -103,6 +128,294 @@ static void target_path(const char *t, size_t n, const char **p, size_t *pn)
         j++;
     *p = t + i;
     *pn = j - i;
+}
+
+/* ---- path shapes ---- */
+
+/* A request path, borrowed. */
+struct path {
+    const char *p;
+    size_t n;
+};
+
+/* The last segment is "{model}:{method}" with a non-empty model, and the path before it ends
+ * in `models_dir` ("/models", "/publishers/google/models", …). Gemini and Vertex AI name the
+ * RPC after a colon: "/v1beta/models/gemini-2.0-flash:generateContent". */
+static bool model_method(struct path path, const char *models_dir, const char *method)
+{
+    const char *p = path.p;
+    size_t n = path.n;
+    size_t mn = strlen(method);
+    if (n < mn + 1 || memcmp(p + n - mn, method, mn) != 0 || p[n - mn - 1] != ':')
+        return false;
+    size_t colon = n - mn - 1;
+    size_t slash = colon;
+    while (slash > 0 && p[slash - 1] != '/')
+        slash--;
+    if (slash == 0 || slash == colon) /* no '/' before, or an empty model */
+        return false;
+    return ends_with(p, slash - 1, models_dir);
+}
+
+/* Gemini generateContent / streamGenerateContent under `models_dir`. */
+static bool gemini_shape(struct path path, const char *models_dir)
+{
+    return model_method(path, models_dir, "generateContent") ||
+           model_method(path, models_dir, "streamGenerateContent");
+}
+
+/* Bedrock Runtime "/model/{id}/{op}" (id non-empty; it may hold '/' when a client leaves an
+ * ARN unencoded). `anywhere`: "/model/" may come after a gateway prefix. Returns the API or
+ * LT_API_NONE. */
+static enum lt_api bedrock_shape(struct path path, bool anywhere)
+{
+    static const struct {
+        const char *op;
+        enum lt_api api;
+    } ops[] = {
+        {"/converse", LT_API_BEDROCK_CONVERSE},
+        {"/converse-stream", LT_API_BEDROCK_CONVERSE},
+        {"/invoke", LT_API_BEDROCK_INVOKE},
+        {"/invoke-with-response-stream", LT_API_BEDROCK_INVOKE},
+    };
+    for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+        if (!ends_with(path.p, path.n, ops[i].op))
+            continue;
+        size_t head = path.n - strlen(ops[i].op); /* bytes before "/{op}" */
+        /* "/model/" then at least one byte of id, all within `head`. */
+        if (head < 8)
+            return LT_API_NONE;
+        if (!anywhere)
+            return memcmp(path.p, "/model/", 7) == 0 ? ops[i].api : LT_API_NONE;
+        for (size_t at = 0; at + 8 <= head; at++)
+            if (memcmp(path.p + at, "/model/", 7) == 0)
+                return ops[i].api;
+        return LT_API_NONE;
+    }
+    return LT_API_NONE;
+}
+
+/* The OpenAI shapes by suffix ("…/chat/completions", "…/completions", "…/embeddings",
+ * "…/responses"), limited to the SERVES_* bits in `apis`. */
+static enum lt_api openai_suffix(struct path path, unsigned apis)
+{
+    if (ends_with(path.p, path.n, "/chat/completions"))
+        return apis & SERVES_CHAT ? LT_API_OPENAI_CHAT : LT_API_NONE;
+    if ((apis & SERVES_COMPLETIONS) && ends_with(path.p, path.n, "/completions"))
+        return LT_API_OPENAI_COMPLETIONS;
+    if ((apis & SERVES_EMBEDDINGS) && ends_with(path.p, path.n, "/embeddings"))
+        return LT_API_OPENAI_EMBEDDINGS;
+    if ((apis & SERVES_RESPONSES) && ends_with(path.p, path.n, "/responses"))
+        return LT_API_OPENAI_RESPONSES;
+    return LT_API_NONE;
+}
+
+/* OpenAI's own paths: "…/chat/completions", exactly "/v1/responses", "/v1/embeddings",
+ * "/v1/completions". */
+static enum lt_api openai_exact(struct path path)
+{
+    if (ends_with(path.p, path.n, "/chat/completions"))
+        return LT_API_OPENAI_CHAT;
+    if (eq(path.p, path.n, "/v1/responses"))
+        return LT_API_OPENAI_RESPONSES;
+    if (eq(path.p, path.n, "/v1/embeddings"))
+        return LT_API_OPENAI_EMBEDDINGS;
+    if (eq(path.p, path.n, "/v1/completions"))
+        return LT_API_OPENAI_COMPLETIONS;
+    return LT_API_NONE;
+}
+
+/* Rule 1: a user-mapped host (a gateway, a self-hosted server): every shape, suffixes
+ * allowed behind a prefix. */
+static enum lt_api generous_shape(struct path path)
+{
+    enum lt_api api = openai_suffix(path, SERVES_CHAT | SERVES_COMPLETIONS | SERVES_EMBEDDINGS |
+                                              SERVES_RESPONSES);
+    if (api != LT_API_NONE)
+        return api;
+    if (ends_with(path.p, path.n, "/v1/messages") ||
+        model_method(path, "/publishers/anthropic/models", "rawPredict") ||
+        model_method(path, "/publishers/anthropic/models", "streamRawPredict"))
+        return LT_API_ANTHROPIC_MESSAGES;
+    if (gemini_shape(path, "/models"))
+        return LT_API_GEMINI;
+    api = bedrock_shape(path, true);
+    if (api != LT_API_NONE)
+        return api;
+    if (ends_with(path.p, path.n, "/v2/chat"))
+        return LT_API_COHERE_CHAT;
+    if (ends_with(path.p, path.n, "/api/chat"))
+        return LT_API_OLLAMA_CHAT;
+    if (ends_with(path.p, path.n, "/api/generate"))
+        return LT_API_OLLAMA_GENERATE;
+    return LT_API_NONE;
+}
+
+/* Azure OpenAI: "/openai/deployments/{d}/chat/completions|completions|embeddings" (one
+ * non-empty deployment segment), "/openai/responses", "/openai/v1/responses",
+ * "/openai/v1/chat/completions", "/openai/v1/embeddings", "/openai/v1/completions". */
+static enum lt_api azure_openai_shape(struct path path)
+{
+    const char *p = path.p;
+    size_t n = path.n;
+    static const char dep[] = "/openai/deployments/";
+    if (n > sizeof(dep) - 1 && memcmp(p, dep, sizeof(dep) - 1) == 0) {
+        const char *d = p + sizeof(dep) - 1;
+        size_t rest = n - (sizeof(dep) - 1);
+        const char *slash = memchr(d, '/', rest);
+        if (!slash || slash == d)
+            return LT_API_NONE;
+        struct path op = {slash, rest - (size_t)(slash - d)};
+        if (eq(op.p, op.n, "/chat/completions"))
+            return LT_API_OPENAI_CHAT;
+        if (eq(op.p, op.n, "/completions"))
+            return LT_API_OPENAI_COMPLETIONS;
+        if (eq(op.p, op.n, "/embeddings"))
+            return LT_API_OPENAI_EMBEDDINGS;
+        return LT_API_NONE;
+    }
+    if (eq(p, n, "/openai/responses") || eq(p, n, "/openai/v1/responses"))
+        return LT_API_OPENAI_RESPONSES;
+    if (eq(p, n, "/openai/v1/chat/completions"))
+        return LT_API_OPENAI_CHAT;
+    if (eq(p, n, "/openai/v1/embeddings"))
+        return LT_API_OPENAI_EMBEDDINGS;
+    if (eq(p, n, "/openai/v1/completions"))
+        return LT_API_OPENAI_COMPLETIONS;
+    return LT_API_NONE;
+}
+
+/* ---- hosts ---- */
+
+/* "{region}-aiplatform.googleapis.com" or the global "aiplatform.googleapis.com". */
+static bool vertex_host(const char *h, size_t n)
+{
+    static const char sfx[] = "-aiplatform.googleapis.com";
+    return eq_ci(h, n, "aiplatform.googleapis.com") ||
+           (host_under(h, n, sfx) && one_label(h, n - (sizeof(sfx) - 1)));
+}
+
+/* "bedrock-runtime[-fips].{region}.amazonaws.com", region one label. */
+static bool bedrock_host(const char *h, size_t n)
+{
+    static const char sfx[] = ".amazonaws.com";
+    size_t pre;
+    if (starts_with_ci(h, n, "bedrock-runtime."))
+        pre = 16;
+    else if (starts_with_ci(h, n, "bedrock-runtime-fips."))
+        pre = 21;
+    else
+        return false;
+    size_t sn = sizeof(sfx) - 1;
+    return n > pre + sn && host_under(h, n, sfx) && one_label(h + pre, n - pre - sn);
+}
+
+/* Rule 2. Returns true when `host` (and port) is a known provider's, with the API from the
+ * path in *api (LT_API_NONE when that host's paths do not match) and the provider name. */
+static bool known_host(const char *h, size_t n, int port, struct path path, enum lt_api *api,
+                       const char **provider)
+{
+    const char *p = path.p;
+    size_t pn = path.n;
+    *api = LT_API_NONE;
+    if (eq_ci(h, n, "api.openai.com")) {
+        *provider = "openai";
+        *api = openai_exact(path);
+        return true;
+    }
+    if (eq_ci(h, n, "api.anthropic.com")) {
+        *provider = "anthropic";
+        if (eq(p, pn, "/v1/messages"))
+            *api = LT_API_ANTHROPIC_MESSAGES;
+        else if (ends_with(p, pn, "/chat/completions")) /* Anthropic's OpenAI SDK endpoint */
+            *api = LT_API_OPENAI_CHAT;
+        return true;
+    }
+    if (host_under(h, n, ".openai.azure.com") || host_under(h, n, ".cognitiveservices.azure.com")) {
+        *provider = "azure.ai.openai";
+        *api = azure_openai_shape(path);
+        return true;
+    }
+    if (host_under(h, n, ".services.ai.azure.com") || host_under(h, n, ".inference.ai.azure.com")) {
+        *provider = "azure.ai.inference";
+        if (ends_with(p, pn, "/chat/completions"))
+            *api = LT_API_OPENAI_CHAT;
+        return true;
+    }
+    if (eq_ci(h, n, "generativelanguage.googleapis.com")) {
+        *provider = "gcp.gemini";
+        if (gemini_shape(path, "/models"))
+            *api = LT_API_GEMINI;
+        else if (eq(p, pn, "/v1beta/openai/chat/completions"))
+            *api = LT_API_OPENAI_CHAT;
+        return true;
+    }
+    if (vertex_host(h, n)) {
+        *provider = "gcp.vertex_ai";
+        if (gemini_shape(path, "/publishers/google/models"))
+            *api = LT_API_GEMINI;
+        else if (model_method(path, "/publishers/anthropic/models", "rawPredict") ||
+                 model_method(path, "/publishers/anthropic/models", "streamRawPredict"))
+            *api = LT_API_ANTHROPIC_MESSAGES;
+        else if (ends_with(p, pn, "/endpoints/openapi/chat/completions"))
+            *api = LT_API_OPENAI_CHAT;
+        return true;
+    }
+    if (bedrock_host(h, n)) {
+        *provider = "aws.bedrock";
+        *api = bedrock_shape(path, false);
+        return true;
+    }
+    if (eq_ci(h, n, "api.cohere.com") || eq_ci(h, n, "api.cohere.ai")) {
+        *provider = "cohere";
+        if (eq(p, pn, "/v2/chat"))
+            *api = LT_API_COHERE_CHAT;
+        else if (eq(p, pn, "/compatibility/v1/chat/completions"))
+            *api = LT_API_OPENAI_CHAT;
+        else if (eq(p, pn, "/compatibility/v1/embeddings"))
+            *api = LT_API_OPENAI_EMBEDDINGS;
+        return true;
+    }
+    if (eq_ci(h, n, "ollama.com") || port == OLLAMA_PORT) {
+        *provider = "ollama";
+        if (eq(p, pn, "/api/chat"))
+            *api = LT_API_OLLAMA_CHAT;
+        else if (eq(p, pn, "/api/generate"))
+            *api = LT_API_OLLAMA_GENERATE;
+        else
+            *api = openai_exact(path);
+        return true;
+    }
+    for (size_t i = 0; i < sizeof(compat_hosts) / sizeof(compat_hosts[0]); i++) {
+        if (eq_ci(h, n, compat_hosts[i].host)) {
+            *provider = compat_hosts[i].provider;
+            *api = openai_suffix(path, compat_hosts[i].apis);
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Rule 3: any other host, distinctive paths only, with the fallback provider. */
+static enum lt_api any_host(struct path path, const char **provider)
+{
+    enum lt_api api = openai_exact(path);
+    if (api != LT_API_NONE) {
+        *provider = "openai";
+        return api;
+    }
+    if (eq(path.p, path.n, "/v1/messages")) {
+        *provider = "anthropic";
+        return LT_API_ANTHROPIC_MESSAGES;
+    }
+    if (gemini_shape(path, "/models")) {
+        *provider = "gcp.gemini";
+        return LT_API_GEMINI;
+    }
+    api = bedrock_shape(path, false);
+    if (api != LT_API_NONE)
+        *provider = "aws.bedrock";
+    return api;
 }
 
 static void set_provider(struct lt_detect *out, const char *provider)
@@ -143,60 +456,22 @@ bool lt_genai_detect(const char *host, size_t host_len, int port, const char *me
     if (method_len != 4 || memcmp(method, "POST", 4) != 0)
         return false;
 
-    const char *path;
-    size_t path_len;
-    target_path(target, target_len, &path, &path_len);
+    struct path path;
+    target_path(target, target_len, &path.p, &path.n);
     normalise_host(&host, &host_len);
 
-    bool chat = ends_with(path, path_len, "/chat/completions");
-    bool messages_exact = path_len == 12 && memcmp(path, "/v1/messages", 12) == 0;
-
-    /* Rule 1: the user's map. A mapped host may sit behind a gateway prefix, so a path that
-     * merely ends in /v1/messages counts there. */
+    enum lt_api api;
+    const char *provider = NULL;
     const struct provider_entry *ue = user_lookup(host, host_len, port);
-    if (ue) {
-        if (chat)
-            out->api = LT_API_OPENAI_CHAT;
-        else if (messages_exact || ends_with(path, path_len, "/v1/messages"))
-            out->api = LT_API_ANTHROPIC_MESSAGES;
-        if (out->api != LT_API_NONE)
-            set_provider(out, ue->provider);
-        return out->api != LT_API_NONE;
+    if (ue) { /* rule 1 */
+        api = generous_shape(path);
+        provider = ue->provider;
+    } else if (!known_host(host, host_len, port, path, &api, &provider)) {
+        api = any_host(path, &provider); /* rule 3 */
     }
-
-    /* Rule 2: the providers' own hosts. */
-    const char *builtin = NULL;
-    if (eq_ci(host, host_len, "api.openai.com"))
-        builtin = "openai";
-    else if (eq_ci(host, host_len, "api.anthropic.com"))
-        builtin = "anthropic";
-    if (builtin) {
-        if (chat)
-            out->api = LT_API_OPENAI_CHAT;
-        else if (messages_exact)
-            out->api = LT_API_ANTHROPIC_MESSAGES;
-        if (out->api != LT_API_NONE)
-            set_provider(out, builtin);
-        return out->api != LT_API_NONE;
-    }
-
-    /* Rule 3: any host speaking the OpenAI chat path. */
-    if (!chat)
+    if (api == LT_API_NONE)
         return false;
-    out->api = LT_API_OPENAI_CHAT;
-    const char *provider = "openai";
-    for (size_t i = 0; i < sizeof(compat_hosts) / sizeof(compat_hosts[0]); i++) {
-        if (eq_ci(host, host_len, compat_hosts[i].host)) {
-            provider = compat_hosts[i].provider;
-            break;
-        }
-    }
-    for (size_t i = 0; i < sizeof(compat_suffixes) / sizeof(compat_suffixes[0]); i++) {
-        if (ends_with_ci(host, host_len, compat_suffixes[i].suffix)) {
-            provider = compat_suffixes[i].provider;
-            break;
-        }
-    }
+    out->api = api;
     set_provider(out, provider);
     return true;
 }

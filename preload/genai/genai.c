@@ -565,7 +565,8 @@ static enum framing choose_framing(const struct lt_genai_ctx *c, const char *p, 
     if (media_is(ct, "application/vnd.amazon.eventstream"))
         return FRAMING_EVENTSTREAM;
     if (media_is(ct, "application/x-ndjson") || media_is(ct, "application/jsonl") ||
-        media_is(ct, "application/json-seq") || media_is(ct, "application/x-jsonlines"))
+        media_is(ct, "application/json-seq") || media_is(ct, "application/x-jsonlines") ||
+        media_is(ct, "application/stream+json"))
         return FRAMING_JSONSEQ;
     if (!c->req_stream)
         return FRAMING_NONE;

@@ -21,15 +21,61 @@ struct lt_detect {
  *  (the well-formed entries are still kept), -ENOMEM. NULL or "" clears the map. */
 int lt_genai_set_providers(const char *spec);
 
-/** Decide whether a request is an LLM API call. `host` is the logical host without port,
- *  `port` the logical port. Rules, first match wins:
- *  1. LLMTAP_PROVIDERS entry for host:port, then for host → that provider; the API from the
- *     path (…/chat/completions → OpenAI chat, …/v1/messages → Anthropic messages).
- *  2. api.openai.com → openai, api.anthropic.com → anthropic (API from the path).
- *  3. any host, path ending in /v1/chat/completions or /chat/completions → OpenAI chat,
- *     provider from a small table of known OpenAI-compatible hosts, else "openai".
- *  Only POST requests qualify. Query strings are ignored. Returns true when `out->api` is
- *  not LT_API_NONE. Never allocates; safe on the host thread. */
+/** Decide whether a request is an LLM API call and which provider/API it speaks. `host` is
+ *  the logical host without port (case-insensitive; IPv6 brackets and a trailing root dot
+ *  are ignored), `port` the logical port, `target` the request-target (origin-form, or
+ *  absolute-form whose scheme and authority are skipped). Only POST qualifies; the query
+ *  string and fragment are ignored; "…/x" means any prefix before "/x". First match wins:
+ *  1. LLMTAP_PROVIDERS entry for host:port, else for host → that provider; the API from the
+ *     path, suffixes allowed behind a gateway prefix: …/chat/completions → OpenAI chat,
+ *     …/completions → OpenAI completions, …/embeddings → embeddings, …/responses →
+ *     Responses, …/v1/messages and …/publishers/anthropic/models/{m}:rawPredict |
+ *     :streamRawPredict → Anthropic messages, …/models/{m}:generateContent |
+ *     :streamGenerateContent → Gemini, …/model/{id}/converse | converse-stream → Bedrock
+ *     Converse, …/model/{id}/invoke | invoke-with-response-stream → Bedrock InvokeModel,
+ *     …/v2/chat → Cohere chat, …/api/chat → Ollama chat, …/api/generate → Ollama generate.
+ *  2. Known hosts (the host decides the provider; a path not listed gives no match):
+ *     - api.openai.com → "openai": …/chat/completions, /v1/responses, /v1/embeddings,
+ *       /v1/completions.
+ *     - api.anthropic.com → "anthropic": /v1/messages; …/chat/completions (its
+ *       OpenAI-compatible endpoint) → OpenAI chat.
+ *     - *.openai.azure.com, *.cognitiveservices.azure.com → "azure.ai.openai":
+ *       /openai/deployments/{d}/chat/completions | completions | embeddings,
+ *       /openai/responses, /openai/v1/responses, /openai/v1/chat/completions,
+ *       /openai/v1/embeddings, /openai/v1/completions.
+ *     - *.services.ai.azure.com, *.inference.ai.azure.com → "azure.ai.inference":
+ *       …/chat/completions → OpenAI chat.
+ *     - generativelanguage.googleapis.com → "gcp.gemini": …/models/{m}:generateContent |
+ *       :streamGenerateContent → Gemini; /v1beta/openai/chat/completions → OpenAI chat.
+ *     - aiplatform.googleapis.com, {region}-aiplatform.googleapis.com → "gcp.vertex_ai":
+ *       …/publishers/google/models/{m}:generateContent | :streamGenerateContent → Gemini;
+ *       …/publishers/anthropic/models/{m}:rawPredict | :streamRawPredict → Anthropic
+ *       messages; …/endpoints/openapi/chat/completions → OpenAI chat.
+ *     - bedrock-runtime[-fips].{region}.amazonaws.com → "aws.bedrock":
+ *       /model/{id}/converse | converse-stream → Converse, /model/{id}/invoke |
+ *       invoke-with-response-stream → InvokeModel.
+ *     - api.cohere.com, api.cohere.ai → "cohere": /v2/chat → Cohere chat;
+ *       /compatibility/v1/chat/completions → OpenAI chat, /compatibility/v1/embeddings →
+ *       embeddings.
+ *     - ollama.com, and any host on port 11434 (Ollama's default) → "ollama": /api/chat,
+ *       /api/generate → Ollama native; …/chat/completions, /v1/responses, /v1/embeddings,
+ *       /v1/completions → the OpenAI APIs.
+ *     - OpenAI-compatible hosts, OpenAI paths by suffix where the host serves them:
+ *       api.groq.com "groq" (chat, responses), api.mistral.ai "mistral_ai" (chat,
+ *       embeddings), api.deepseek.com "deepseek" (chat, completions), api.x.ai "x_ai" (all
+ *       four), api.perplexity.ai "perplexity" (chat), openrouter.ai "openrouter" (all four),
+ *       api.together.xyz "together" (chat, completions, embeddings), api.fireworks.ai
+ *       "fireworks" (all four).
+ *     "*.d" means a strict subdomain: the label boundary is checked ("evilopenai.azure.com"
+ *     is not under openai.azure.com, "api.openai.com.evil.com" is not api.openai.com).
+ *  3. Any other host, distinctive paths only: …/chat/completions → OpenAI chat "openai";
+ *     exactly /v1/responses, /v1/embeddings, /v1/completions → that OpenAI API "openai";
+ *     exactly /v1/messages → Anthropic messages "anthropic"; …/models/{m}:generateContent |
+ *     :streamGenerateContent → Gemini "gcp.gemini"; /model/{id}/converse | converse-stream
+ *     | invoke | invoke-with-response-stream → Bedrock "aws.bedrock". Ambiguous paths
+ *     (/api/chat, /api/generate, /v2/chat) match only through rules 1 and 2.
+ *  Returns true when `out->api` is not LT_API_NONE (out->provider is then set, else "").
+ *  Reads only the given lengths; never allocates or locks; safe on the host thread. */
 bool lt_genai_detect(const char *host, size_t host_len, int port, const char *method,
                      size_t method_len, const char *target, size_t target_len,
                      struct lt_detect *out);
