@@ -1,11 +1,16 @@
 /* openai.c — the OpenAI Chat Completions adapter (POST …/chat/completions, also spoken by
- * OpenAI-compatible servers): request parameters, response or streamed chunks (deltas
- * assembled per choice and per tool-call index), usage, in-stream errors, and opt-in content
- * in the GenAI conventions' shapes (SPEC.md "Inference span", "Content"). */
+ * OpenAI-compatible servers and Azure OpenAI): request parameters, response or streamed
+ * chunks (deltas assembled per choice and per tool-call index), usage, in-stream errors, and
+ * opt-in content in the GenAI conventions' shapes (SPEC.md "Inference span", "Content").
+ * Compatible providers' own fields are read where they differ: DeepSeek cache usage and
+ * `reasoning_content`, Groq/OpenRouter `reasoning`, Groq's stream usage in `x_groq.usage`,
+ * Mistral `random_seed` and content arrays with `thinking` chunks. Also the helpers the other
+ * OpenAI-family adapters share (openai_common.h). */
 #include <stdlib.h>
 #include <string.h>
 
 #include "adapter.h"
+#include "openai_common.h"
 
 #define MAX_CHOICES 128 /* streamed choices tracked; more are ignored */
 #define MAX_TOOLS 128   /* streamed tool calls tracked per choice */
@@ -49,9 +54,43 @@ static bool streq(const char *a, const char *b)
     return a && strcmp(a, b) == 0;
 }
 
+static int hexval(char ch)
+{
+    if (ch >= '0' && ch <= '9')
+        return ch - '0';
+    if (ch >= 'a' && ch <= 'f')
+        return ch - 'a' + 10;
+    if (ch >= 'A' && ch <= 'F')
+        return ch - 'A' + 10;
+    return -1;
+}
+
 /* ---- request ---- */
 
-/* Message content: a string, or an array of parts (text, image_url; others skipped). */
+/* Mistral's thinking chunk {"type":"thinking","thinking":[{"type":"text","text":…}]}: its
+ * texts joined, into `b` (capped) or, when `b` is NULL, as one reasoning part. */
+static void thinking_chunk(struct lt_genai_ctx *c, cJSON *parts, struct lt_buf *b,
+                           const cJSON *chunk)
+{
+    struct lt_buf tmp = {0};
+    struct lt_buf *dst = b ? b : &tmp;
+    const cJSON *t;
+    cJSON_ArrayForEach(t, lt_json_arr(chunk, "thinking"))
+    {
+        const char *txt = lt_json_str(t, "text");
+        if (txt)
+            lt_genai_acc(c, dst, txt, strlen(txt));
+    }
+    const char *flat = lt_json_str(chunk, "thinking"); /* a plain string from some servers */
+    if (flat)
+        lt_genai_acc(c, dst, flat, strlen(flat));
+    if (!b && tmp.len)
+        lt_genai_part_text(c, parts, "reasoning", tmp.data, tmp.len);
+    lt_buf_cleanup(&tmp);
+}
+
+/* Message content: a string, or an array of parts (text, image_url, Mistral thinking; others
+ * skipped). */
 static void content_parts(struct lt_genai_ctx *c, cJSON *parts, const cJSON *content)
 {
     if (cJSON_IsString(content)) {
@@ -70,8 +109,18 @@ static void content_parts(struct lt_genai_ctx *c, cJSON *parts, const cJSON *con
         } else if (streq(type, "image_url")) {
             const char *url = lt_json_str(lt_json_obj(p, "image_url"), "url");
             lt_genai_part_image_url(c, parts, url ? url : lt_json_str(p, "image_url"));
+        } else if (streq(type, "thinking")) {
+            thinking_chunk(c, parts, NULL, p);
         }
     }
+}
+
+/* Reasoning text of a message or delta: DeepSeek, xAI and Qwen send `reasoning_content`,
+ * Groq (reasoning_format=parsed) and OpenRouter `reasoning`. */
+static const char *reasoning_of(const cJSON *m)
+{
+    const char *r = lt_json_str(m, "reasoning_content");
+    return r ? r : lt_json_str(m, "reasoning");
 }
 
 /* One tool call {id, function{name, arguments}} (arguments a JSON string, or an object from
@@ -149,15 +198,46 @@ static void tool_definitions(struct lt_genai_ctx *c, const cJSON *req)
     lt_genai_json_attr(c, "gen_ai.tool.definitions", defs);
 }
 
+void lt_openai_azure_model(struct lt_genai_ctx *c)
+{
+    static const char marker[] = "/openai/deployments/";
+    const char *t = c->x->target ? strstr(c->x->target, marker) : NULL;
+    if (!t)
+        return;
+    t += sizeof(marker) - 1;
+    size_t n = strcspn(t, "/?#");
+    if (!n)
+        return;
+    char *d = malloc(n + 1);
+    if (!d) {
+        lt_genai_oom(c);
+        return;
+    }
+    /* Percent-decoding (RFC 3986 §2.1); a malformed escape is kept as it is. */
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        int hi, lo;
+        if (t[i] == '%' && i + 2 < n && (hi = hexval(t[i + 1])) >= 0 &&
+            (lo = hexval(t[i + 2])) >= 0 && (hi || lo)) {
+            d[o++] = (char)(hi << 4 | lo);
+            i += 2;
+        } else {
+            d[o++] = t[i];
+        }
+    }
+    d[o] = '\0';
+    lt_genai_str(c, "gen_ai.request.model", d);
+    free(d);
+}
+
 static void begin(void *st, struct lt_genai_ctx *c)
 {
     lt_genai_str(c, "openai.api.type", "chat_completions");
+    lt_openai_azure_model(c);
 }
 
-static void request(void *st, struct lt_genai_ctx *c, const cJSON *req)
+void lt_openai_sampling(struct lt_genai_ctx *c, const cJSON *req)
 {
-    lt_genai_str(c, "gen_ai.request.model", lt_json_str(req, "model"));
-
     static const char *const doubles[][2] = {
         {"temperature", "gen_ai.request.temperature"},
         {"top_p", "gen_ai.request.top_p"},
@@ -172,7 +252,7 @@ static void request(void *st, struct lt_genai_ctx *c, const cJSON *req)
     int64_t v;
     if (lt_json_int(req, "max_completion_tokens", &v) || lt_json_int(req, "max_tokens", &v))
         lt_genai_int(c, "gen_ai.request.max_tokens", v);
-    if (lt_json_int(req, "seed", &v))
+    if (lt_json_int(req, "seed", &v) || lt_json_int(req, "random_seed", &v)) /* Mistral */
         lt_genai_int(c, "gen_ai.request.seed", v);
     if (lt_json_int(req, "n", &v) && v != 1)
         lt_genai_int(c, "gen_ai.request.choice.count", v);
@@ -198,6 +278,12 @@ static void request(void *st, struct lt_genai_ctx *c, const cJSON *req)
         c->req_stream = true;
         lt_genai_bool(c, "gen_ai.request.stream", true);
     }
+}
+
+static void request(void *st, struct lt_genai_ctx *c, const cJSON *req)
+{
+    lt_genai_str(c, "gen_ai.request.model", lt_json_str(req, "model"));
+    lt_openai_sampling(c, req);
     const char *fmt = lt_json_str(lt_json_obj(req, "response_format"), "type");
     if (streq(fmt, "json_object") || streq(fmt, "json_schema"))
         lt_genai_str(c, "gen_ai.output.type", "json");
@@ -215,21 +301,26 @@ static void request(void *st, struct lt_genai_ctx *c, const cJSON *req)
 
 /* ---- response ---- */
 
-static void usage(struct lt_genai_ctx *c, const cJSON *u)
+void lt_openai_usage(struct lt_genai_ctx *c, const cJSON *u)
 {
     int64_t v;
     if (lt_json_int(u, "prompt_tokens", &v))
         lt_genai_int(c, "gen_ai.usage.input_tokens", v);
     if (lt_json_int(u, "completion_tokens", &v))
         lt_genai_int(c, "gen_ai.usage.output_tokens", v);
-    if (lt_json_int(lt_json_obj(u, "prompt_tokens_details"), "cached_tokens", &v))
+    /* DeepSeek: prompt_tokens = prompt_cache_hit_tokens + prompt_cache_miss_tokens, so the
+     * hit count is the cache read and prompt_tokens already includes it (SPEC.md "Usage"). */
+    if (lt_json_int(lt_json_obj(u, "prompt_tokens_details"), "cached_tokens", &v) ||
+        lt_json_int(u, "prompt_cache_hit_tokens", &v))
         lt_genai_int(c, "gen_ai.usage.cache_read.input_tokens", v);
-    if (lt_json_int(lt_json_obj(u, "completion_tokens_details"), "reasoning_tokens", &v))
+    /* Perplexity reports reasoning_tokens at the top level of usage. */
+    if (lt_json_int(lt_json_obj(u, "completion_tokens_details"), "reasoning_tokens", &v) ||
+        lt_json_int(u, "reasoning_tokens", &v))
         lt_genai_int(c, "gen_ai.usage.reasoning.output_tokens", v);
 }
 
 /* An error object in a 2xx body or a stream chunk: {"error":{"message","type","code"}}. */
-static bool body_error(struct lt_genai_ctx *c, const cJSON *j)
+bool lt_openai_body_error(struct lt_genai_ctx *c, const cJSON *j)
 {
     const cJSON *err = lt_json_obj(j, "error");
     if (!err)
@@ -241,7 +332,7 @@ static bool body_error(struct lt_genai_ctx *c, const cJSON *j)
 
 static void response(void *st, struct lt_genai_ctx *c, const cJSON *resp)
 {
-    if (body_error(c, resp))
+    if (lt_openai_body_error(c, resp))
         return;
     lt_genai_str(c, "gen_ai.response.id", lt_json_str(resp, "id"));
     lt_genai_str(c, "gen_ai.response.model", lt_json_str(resp, "model"));
@@ -265,7 +356,7 @@ static void response(void *st, struct lt_genai_ctx *c, const cJSON *resp)
             const cJSON *msg = lt_json_obj(ch, "message");
             const char *role = lt_json_str(msg, "role");
             cJSON *parts = lt_genai_message(c, out, role ? role : "assistant", finish);
-            const char *reasoning = lt_json_str(msg, "reasoning_content");
+            const char *reasoning = reasoning_of(msg);
             if (reasoning && *reasoning)
                 lt_genai_part_text(c, parts, "reasoning", reasoning, strlen(reasoning));
             content_parts(c, parts, cJSON_GetObjectItemCaseSensitive(msg, "content"));
@@ -285,7 +376,7 @@ static void response(void *st, struct lt_genai_ctx *c, const cJSON *resp)
         free(fr);
         lt_genai_json_attr(c, "gen_ai.output.messages", out);
     }
-    usage(c, lt_json_obj(resp, "usage"));
+    lt_openai_usage(c, lt_json_obj(resp, "usage"));
 }
 
 /* ---- stream ---- */
@@ -364,10 +455,22 @@ static void stream_choice(struct lt_genai_ctx *c, struct ostate *s, const cJSON 
     const char *role = lt_json_str(d, "role");
     if (role && !ch->role)
         ch->role = dup_str(c, role);
-    const char *text = lt_json_str(d, "content");
-    if (text)
-        lt_genai_acc(c, &ch->text, text, strlen(text));
-    const char *reasoning = lt_json_str(d, "reasoning_content");
+    const cJSON *content = cJSON_GetObjectItemCaseSensitive(d, "content");
+    if (cJSON_IsString(content)) {
+        lt_genai_acc(c, &ch->text, content->valuestring, strlen(content->valuestring));
+    } else if (cJSON_IsArray(content)) { /* Mistral: [{"type":"thinking"…},{"type":"text"…}] */
+        const cJSON *p;
+        cJSON_ArrayForEach(p, content)
+        {
+            const char *type = lt_json_str(p, "type");
+            const char *t = lt_json_str(p, "text");
+            if (streq(type, "text") && t)
+                lt_genai_acc(c, &ch->text, t, strlen(t));
+            else if (streq(type, "thinking"))
+                thinking_chunk(c, NULL, &ch->reasoning, p);
+        }
+    }
+    const char *reasoning = reasoning_of(d);
     if (reasoning)
         lt_genai_acc(c, &ch->reasoning, reasoning, strlen(reasoning));
     const cJSON *tc;
@@ -395,7 +498,7 @@ static void stream_event(void *st, struct lt_genai_ctx *c, const char *type, siz
     struct ostate *s = st;
     if (!cJSON_IsObject(j)) /* "[DONE]" and anything unparseable */
         return;
-    if (body_error(c, j))
+    if (lt_openai_body_error(c, j))
         return;
     const char *id = lt_json_str(j, "id");
     if (id && *id && !s->have_id) {
@@ -415,8 +518,10 @@ static void stream_event(void *st, struct lt_genai_ctx *c, const char *type, siz
         stream_choice(c, s, ch);
     }
     const cJSON *u = lt_json_obj(j, "usage"); /* null except on the include_usage chunk */
+    if (!u)
+        u = lt_json_obj(lt_json_obj(j, "x_groq"), "usage"); /* Groq: on the last chunk */
     if (u)
-        usage(c, u);
+        lt_openai_usage(c, u);
 }
 
 static void finish(void *st, struct lt_genai_ctx *c)
