@@ -608,6 +608,21 @@ static int on_es_message(void *ud, const struct lt_es_message *m)
     size_t type_len = m->event_type_len;
     bool is_event =
         !m->message_type || (m->message_type_len == 5 && memcmp(m->message_type, "event", 5) == 0);
+    bool is_error =
+        m->message_type && m->message_type_len == 5 && memcmp(m->message_type, "error", 5) == 0;
+    if (is_error) { /* a transport-level error: :error-code and :error-message, no payload */
+        char code[64], msg[256];
+        size_t cn =
+            m->exception_type_len < sizeof(code) - 1 ? m->exception_type_len : sizeof(code) - 1;
+        size_t mn = m->error_message_len < sizeof(msg) - 1 ? m->error_message_len : sizeof(msg) - 1;
+        memcpy(code, m->exception_type ? m->exception_type : "", m->exception_type ? cn : 0);
+        code[m->exception_type ? cn : 0] = '\0';
+        memcpy(msg, m->error_message ? m->error_message : "", m->error_message ? mn : 0);
+        msg[m->error_message ? mn : 0] = '\0';
+        if (!u->c->error)
+            lt_genai_fail(u->c, code, msg[0] ? msg : "event stream error");
+        return 0;
+    }
     if (!is_event && m->exception_type) {
         type = m->exception_type;
         type_len = m->exception_type_len;

@@ -1,6 +1,7 @@
-/* decode.c — Content-Encoding decoders (see decode.h; RFC 9110 §8.4.1) on top of zlib.
- * Input is inflated into a bounded stack buffer and handed out chunk by chunk, so memory
- * stays flat whatever the compression ratio; total output stops at the decoder's cap. */
+/* decode.c — Content-Encoding decoders (see decode.h; RFC 9110 §8.4.1) on top of zlib,
+ * libbrotlidec and libzstd. Input is decoded into a bounded stack buffer and handed out
+ * chunk by chunk, so memory stays flat whatever the compression ratio (the libraries' own
+ * windows aside: at most 16 MiB for br, 8 MiB for zstd); total output stops at the cap. */
 #include "http/decode.h"
 
 #include <errno.h>
@@ -9,17 +10,25 @@
 #include <string.h>
 #include <strings.h>
 #define ZLIB_CONST
+#include <brotli/decode.h>
 #include <zlib.h>
+#include <zstd.h>
+#include <zstd_errors.h>
 
 #define DECODE_DEFAULT_MAX ((size_t)64 * 1024 * 1024)
 #define DECODE_CHUNK 16384
+/* RFC 9659 §3: zstd content coding uses windows of at most 8 MiB; refuse larger ones rather
+ * than let a peer make us allocate up to the library's default 128 MiB. */
+#define ZSTD_WINDOW_LOG_MAX 23
 
 /** Decoder state (opaque in decode.h). */
 struct lt_decoder {
     enum lt_encoding enc;
     z_stream zs;
-    bool z_ready;          /* inflateInit2 succeeded: inflateEnd on free */
-    unsigned char head[2]; /* deflate: first bytes kept until the wrapper is known */
+    bool z_ready;           /* inflateInit2 succeeded: inflateEnd on free */
+    BrotliDecoderState *br; /* LT_ENC_BR */
+    ZSTD_DCtx *zd;          /* LT_ENC_ZSTD */
+    unsigned char head[2];  /* deflate: first bytes kept until the wrapper is known */
     size_t head_len;
     size_t max_out; /* cap on total output in bytes */
     size_t out;     /* bytes handed out so far */
@@ -61,6 +70,10 @@ enum lt_encoding lt_encoding_parse(const char *v, size_t n)
                 last = LT_ENC_GZIP;
             else if (token_is(t, tl, "deflate"))
                 last = LT_ENC_DEFLATE;
+            else if (token_is(t, tl, "br"))
+                last = LT_ENC_BR;
+            else if (token_is(t, tl, "zstd"))
+                last = LT_ENC_ZSTD;
             else
                 last = LT_ENC_UNKNOWN;
         }
@@ -74,7 +87,8 @@ enum lt_encoding lt_encoding_parse(const char *v, size_t n)
 
 struct lt_decoder *lt_decoder_new(enum lt_encoding enc, size_t max_out)
 {
-    if (enc != LT_ENC_IDENTITY && enc != LT_ENC_GZIP && enc != LT_ENC_DEFLATE)
+    if (enc != LT_ENC_IDENTITY && enc != LT_ENC_GZIP && enc != LT_ENC_DEFLATE && enc != LT_ENC_BR &&
+        enc != LT_ENC_ZSTD)
         return NULL;
     struct lt_decoder *d = calloc(1, sizeof(*d));
     if (!d)
@@ -88,6 +102,20 @@ struct lt_decoder *lt_decoder_new(enum lt_encoding enc, size_t max_out)
             return NULL;
         }
         d->z_ready = true;
+    } else if (enc == LT_ENC_BR) {
+        d->br = BrotliDecoderCreateInstance(NULL, NULL, NULL);
+        if (!d->br) {
+            free(d);
+            return NULL;
+        }
+    } else if (enc == LT_ENC_ZSTD) {
+        d->zd = ZSTD_createDCtx();
+        if (!d->zd ||
+            ZSTD_isError(ZSTD_DCtx_setParameter(d->zd, ZSTD_d_windowLogMax, ZSTD_WINDOW_LOG_MAX))) {
+            ZSTD_freeDCtx(d->zd);
+            free(d);
+            return NULL;
+        }
     }
     /* deflate: inflateInit2 waits for the first two bytes (zlib wrapper or raw). */
     return d;
@@ -99,13 +127,17 @@ void lt_decoder_free(struct lt_decoder *d)
         return;
     if (d->z_ready)
         inflateEnd(&d->zs);
+    if (d->br)
+        BrotliDecoderDestroyInstance(d->br);
+    ZSTD_freeDCtx(d->zd); /* NULL is fine */
     free(d);
 }
 
 bool lt_decoder_done(const struct lt_decoder *d)
 {
-    /* Identity has no end marker: every byte is already the whole of what arrived. */
-    return d && (d->enc == LT_ENC_IDENTITY || d->done);
+    /* Identity has no end marker: every byte is already the whole of what arrived. A zstd
+     * frame may have ended before bytes that proved corrupt: not done then. */
+    return d && !d->error && (d->enc == LT_ENC_IDENTITY || d->done);
 }
 
 /* Hand out bytes up to the cap. Returns 0, 1 once output went past the cap (an output of
@@ -189,6 +221,71 @@ static int inflate_some(struct lt_decoder *d, const unsigned char *in, size_t n,
     return 0;
 }
 
+/* br (RFC 7932): one stream; bytes after its last meta-block are ignored. */
+static int brotli_some(struct lt_decoder *d, const unsigned char *in, size_t n, lt_decode_cb cb,
+                       void *ud)
+{
+    unsigned char out[DECODE_CHUNK];
+    size_t avail_in = n;
+    const uint8_t *next_in = in;
+    while (!d->done) {
+        size_t avail_out = sizeof(out);
+        uint8_t *next_out = out;
+        BrotliDecoderResult r =
+            BrotliDecoderDecompressStream(d->br, &avail_in, &next_in, &avail_out, &next_out, NULL);
+        size_t got = sizeof(out) - avail_out;
+        if (got) {
+            int rc = emit(d, (const char *)out, got, cb, ud);
+            if (rc)
+                return rc;
+        }
+        if (r == BROTLI_DECODER_RESULT_ERROR) {
+            /* Codes -21 … -30 are allocation failures (brotli/decode.h), the rest bad data. */
+            int e = (int)BrotliDecoderGetErrorCode(d->br);
+            return d->error = e <= BROTLI_DECODER_ERROR_ALLOC_CONTEXT_MODES &&
+                                      e >= BROTLI_DECODER_ERROR_ALLOC_BLOCK_TYPE_TREES
+                                  ? -ENOMEM
+                                  : -EINVAL;
+        }
+        if (r == BROTLI_DECODER_RESULT_SUCCESS)
+            d->done = true;
+        else if (r == BROTLI_DECODER_RESULT_NEEDS_MORE_INPUT && got < sizeof(out))
+            break; /* all input taken and all output pushed */
+        /* NEEDS_MORE_OUTPUT, or NEEDS_MORE_INPUT with the buffer full: the decoder pushes
+         * what its ring buffer holds only as far as the buffer goes, so go round again. */
+    }
+    return 0;
+}
+
+/* zstd (RFC 8878): frames follow one another; skippable frames are skipped by the library. */
+static int zstd_some(struct lt_decoder *d, const unsigned char *in, size_t n, lt_decode_cb cb,
+                     void *ud)
+{
+    unsigned char out[DECODE_CHUNK];
+    ZSTD_inBuffer ib = {in, n, 0};
+    for (;;) {
+        ZSTD_outBuffer ob = {out, sizeof(out), 0};
+        size_t before = ib.pos;
+        size_t r = ZSTD_decompressStream(d->zd, &ob, &ib);
+        if (ob.pos) {
+            int rc = emit(d, (const char *)out, ob.pos, cb, ud);
+            if (rc)
+                return rc;
+        }
+        if (ZSTD_isError(r))
+            return d->error =
+                       ZSTD_getErrorCode(r) == ZSTD_error_memory_allocation ? -ENOMEM : -EINVAL;
+        /* 0: a frame is complete and flushed; input taken after that starts another. */
+        if (r == 0)
+            d->done = true;
+        else if (ib.pos > before || ob.pos)
+            d->done = false;
+        if (ib.pos == ib.size && ob.pos < ob.size)
+            break;
+    }
+    return 0;
+}
+
 /* deflate: decide between the zlib wrapper (RFC 1950) and raw deflate (RFC 1951) from the
  * first two bytes, which may arrive in separate feeds. */
 static int deflate_start(struct lt_decoder *d, const unsigned char **in, size_t *n, lt_decode_cb cb,
@@ -217,6 +314,10 @@ int lt_decoder_feed(struct lt_decoder *d, const void *in, size_t n, lt_decode_cb
     const unsigned char *p = in;
     if (d->enc == LT_ENC_IDENTITY)
         return n ? emit(d, (const char *)p, n, cb, ud) : 0;
+    if (d->enc == LT_ENC_BR)
+        return n ? brotli_some(d, p, n, cb, ud) : 0;
+    if (d->enc == LT_ENC_ZSTD)
+        return n ? zstd_some(d, p, n, cb, ud) : 0;
     if (!d->z_ready) {
         int rc = deflate_start(d, &p, &n, cb, ud);
         if (rc)

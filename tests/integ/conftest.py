@@ -23,6 +23,7 @@ PROTOS = [
 
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "clients"))
+pytest_plugins = ["replay_fixtures"]
 
 
 def gen_protos():

@@ -680,6 +680,23 @@ static void es_message(struct lt_buf *b, const char *event_type, const char *msg
     free(m);
 }
 
+/* A transport-level error message (:message-type "error", no payload) fails the span even
+ * though its code does not end in "Exception" (genai.c on_es_message). */
+static void test_stream_error_message(void **state)
+{
+    struct xspec xs = CONVERSE_STREAM;
+    xs.resp_file = NULL;
+    struct lt_exchange *x = mk_exchange(&xs);
+    es_message(&x->resp_body, "messageStart", NULL, "{\"role\":\"assistant\"}");
+    es_message(&x->resp_body, "InternalFailure", "error", "");
+    struct lt_span *s = build(x, false);
+    assert_int_equal(s->status, LT_STATUS_ERROR);
+    assert_str_attr(s, "error.type", "_OTHER");
+    assert_string_equal(s->status_message, "event stream error");
+    lt_span_free(s);
+    lt_exchange_free(x);
+}
+
 static void test_hostile_streams(void **state)
 {
     struct xspec xs = CONVERSE_STREAM;
@@ -882,6 +899,7 @@ int main(void)
         cmocka_unit_test(test_invoke_mistral_cohere),
         cmocka_unit_test(test_invoke_unknown_family),
         cmocka_unit_test(test_invoke_stream_exception),
+        cmocka_unit_test(test_stream_error_message),
         cmocka_unit_test(test_hostile_streams),
         cmocka_unit_test(test_base64),
         cmocka_unit_test(test_gzip_stream),
