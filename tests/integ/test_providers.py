@@ -231,12 +231,14 @@ def served(case_id, api, path, body, headers):
     return r[1], r[2], headers
 
 
+@pytest.mark.parametrize("http", ["--http1.1", "--http2"], ids=["h1", "h2"])
 @pytest.mark.parametrize("case_id", list(CASES))
-def test_provider_curl(run, replay, rcv, case_id):
-    """curl --http1.1 to the provider's own host name: host-based detection."""
+def test_provider_curl(run, replay, rcv, case_id, http):
+    """curl over HTTP/1.1 and HTTP/2 to the provider's own host name: host-based detection,
+    the same span either way."""
     api, host, path, body, headers, provider, req = CASES[case_id]
     rel, streamed, headers = served(case_id, api, path, body, headers)
-    r = run_both(run, curl_cmd(replay, host, path, body, headers, stream=streamed))
+    r = run_both(run, curl_cmd(replay, host, path, body, headers, http=http, stream=streamed))
     assert r.rc == 0, r.err
     assert r.out == R.body_of(rel, streamed), "curl got another body than the fixture"
     assert [q["target"] for q in replay.requests][-1] == path
