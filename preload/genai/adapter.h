@@ -162,6 +162,26 @@ cJSON *lt_genai_array(struct lt_genai_ctx *c);
  *  cap cuts it, c->rc on ENOMEM). */
 void lt_genai_acc(struct lt_genai_ctx *c, struct lt_buf *b, const char *p, size_t n);
 
+/** Most stop sequences recorded by lt_genai_stop_sequences(); later ones are dropped. */
+#define LT_GENAI_MAX_STOPS 16
+/** Set gen_ai.request.stop_sequences (SPEC.md "Request attributes") from `stop`: a string
+ *  (one sequence), or an array whose string elements are taken in order (others skipped, at
+ *  most LT_GENAI_MAX_STOPS). Nothing is set for NULL, another type or no strings. Callers
+ *  that accept only an array pass lt_json_arr(…). */
+void lt_genai_stop_sequences(struct lt_genai_ctx *c, const cJSON *stop);
+
+/** The element of a dynamic array kept sorted by an `int` index member whose index is
+ *  `index`; when there is none and fewer than `max` elements, a zeroed one is inserted at its
+ *  place in the order (its index member set), growing the array by one with realloc.
+ *  `arrp` is the address of the caller's array pointer (e.g. `&s->blocks`, a `struct x **`);
+ *  `*n` its element count; `elem_size` and `index_off` the element's size and the offset of
+ *  its `int` index member (sizeof / offsetof). The array stays owned by the caller (free it
+ *  with free()); the result points into it and is invalidated by the next insertion.
+ *  Returns NULL when `index` is outside [0, INT_MAX], when the array already holds `max`
+ *  elements, or on ENOMEM (recorded in c->rc; the array is then unchanged). */
+void *lt_genai_slot(struct lt_genai_ctx *c, void *arrp, size_t *n, size_t elem_size,
+                    size_t index_off, int64_t index, size_t max);
+
 /** Replace credential-looking tokens ("sk-…", "Bearer …", "x-api-key …") in `s` (in place)
  *  with "***" so provider error messages never carry a key into a span. */
 void lt_genai_scrub(char *s);

@@ -150,16 +150,7 @@ static void request(void *st, struct lt_genai_ctx *c, const cJSON *req)
     int64_t v;
     if (lt_json_int(req, "max_tokens", &v))
         lt_genai_int(c, "gen_ai.request.max_tokens", v);
-    const char *stops[16];
-    size_t n = 0;
-    const cJSON *s;
-    cJSON_ArrayForEach(s, lt_json_arr(req, "stop_sequences"))
-    {
-        if (cJSON_IsString(s) && n < sizeof(stops) / sizeof(stops[0]))
-            stops[n++] = s->valuestring;
-    }
-    if (n)
-        lt_genai_str_array(c, "gen_ai.request.stop_sequences", stops, n);
+    lt_genai_stop_sequences(c, lt_json_arr(req, "stop_sequences"));
     if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(req, "stream"))) {
         c->req_stream = true;
         lt_genai_bool(c, "gen_ai.request.stream", true);
@@ -237,26 +228,10 @@ static void response(void *st, struct lt_genai_ctx *c, const cJSON *resp)
 static struct ablock *block_at(struct lt_genai_ctx *c, struct astate *s, const cJSON *ev)
 {
     int64_t index;
-    if (!lt_json_int(ev, "index", &index) || index < 0 || index > 0x7fffffff)
+    if (!lt_json_int(ev, "index", &index))
         return NULL;
-    size_t i = 0;
-    while (i < s->n_blocks && s->blocks[i].index < index)
-        i++;
-    if (i < s->n_blocks && s->blocks[i].index == index)
-        return &s->blocks[i];
-    if (s->n_blocks >= MAX_BLOCKS)
-        return NULL;
-    struct ablock *nb = realloc(s->blocks, (s->n_blocks + 1) * sizeof(*nb));
-    if (!nb) {
-        lt_genai_oom(c);
-        return NULL;
-    }
-    s->blocks = nb;
-    memmove(&nb[i + 1], &nb[i], (s->n_blocks - i) * sizeof(*nb));
-    memset(&nb[i], 0, sizeof(*nb));
-    nb[i].index = (int)index;
-    s->n_blocks++;
-    return &nb[i];
+    return lt_genai_slot(c, &s->blocks, &s->n_blocks, sizeof(*s->blocks),
+                         offsetof(struct ablock, index), index, MAX_BLOCKS);
 }
 
 static char *dup_or_null(struct lt_genai_ctx *c, const char *v)

@@ -12,7 +12,6 @@
 #include "bedrock.h"
 
 #define MAX_BLOCKS 256 /* streamed content blocks tracked; more are ignored */
-#define MAX_STOPS 16   /* stop sequences recorded */
 
 enum block_kind { BLOCK_NONE, BLOCK_TEXT, BLOCK_TOOL, BLOCK_REASONING };
 
@@ -222,16 +221,7 @@ static void request(void *st, struct lt_genai_ctx *c, const cJSON *req)
     if (lt_json_num(ic, "topK", &d) || lt_json_num(ic, "top_k", &d) ||
         lt_json_num(extra, "top_k", &d) || lt_json_num(extra, "topK", &d))
         lt_genai_double(c, "gen_ai.request.top_k", d);
-    const char *stops[MAX_STOPS];
-    size_t n = 0;
-    const cJSON *s;
-    cJSON_ArrayForEach(s, lt_json_arr(ic, "stopSequences"))
-    {
-        if (cJSON_IsString(s) && n < MAX_STOPS)
-            stops[n++] = s->valuestring;
-    }
-    if (n)
-        lt_genai_str_array(c, "gen_ai.request.stop_sequences", stops, n);
+    lt_genai_stop_sequences(c, lt_json_arr(ic, "stopSequences"));
     if (c->capture) {
         system_instructions(c, req);
         input_messages(c, req);
@@ -301,26 +291,10 @@ static void response(void *st, struct lt_genai_ctx *c, const cJSON *resp)
 static struct cblock *block_at(struct lt_genai_ctx *c, struct cstate *s, const cJSON *ev)
 {
     int64_t index;
-    if (!lt_json_int(ev, "contentBlockIndex", &index) || index < 0 || index > 0x7fffffff)
+    if (!lt_json_int(ev, "contentBlockIndex", &index))
         return NULL;
-    size_t i = 0;
-    while (i < s->n_blocks && s->blocks[i].index < index)
-        i++;
-    if (i < s->n_blocks && s->blocks[i].index == index)
-        return &s->blocks[i];
-    if (s->n_blocks >= MAX_BLOCKS)
-        return NULL;
-    struct cblock *nb = realloc(s->blocks, (s->n_blocks + 1) * sizeof(*nb));
-    if (!nb) {
-        lt_genai_oom(c);
-        return NULL;
-    }
-    s->blocks = nb;
-    memmove(&nb[i + 1], &nb[i], (s->n_blocks - i) * sizeof(*nb));
-    memset(&nb[i], 0, sizeof(*nb));
-    nb[i].index = (int)index;
-    s->n_blocks++;
-    return &nb[i];
+    return lt_genai_slot(c, &s->blocks, &s->n_blocks, sizeof(*s->blocks),
+                         offsetof(struct cblock, index), index, MAX_BLOCKS);
 }
 
 /* contentBlockStart {contentBlockIndex, start:{toolUse:{toolUseId, name}}}. */

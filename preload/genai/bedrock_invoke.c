@@ -17,7 +17,6 @@
 #include "bedrock.h"
 
 #define MODEL_MAX 256  /* model id bytes kept for the family decision */
-#define MAX_STOPS 16   /* stop sequences recorded */
 #define MAX_CHOICES 16 /* outputs / results recorded */
 
 enum family {
@@ -161,16 +160,7 @@ static void req_int(struct lt_genai_ctx *c, const cJSON *o, const char *key, con
 
 static void req_stops(struct lt_genai_ctx *c, const cJSON *o, const char *key)
 {
-    const char *stops[MAX_STOPS];
-    size_t n = 0;
-    const cJSON *e;
-    cJSON_ArrayForEach(e, lt_json_arr(o, key))
-    {
-        if (cJSON_IsString(e) && n < MAX_STOPS)
-            stops[n++] = e->valuestring;
-    }
-    if (n)
-        lt_genai_str_array(c, "gen_ai.request.stop_sequences", stops, n);
+    lt_genai_stop_sequences(c, lt_json_arr(o, key));
 }
 
 /* A prompt as the one user message (gen_ai.input.messages). */

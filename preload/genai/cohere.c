@@ -11,8 +11,7 @@
 
 #include "adapter.h"
 
-#define MAX_ITEMS 128 /* streamed content blocks / tool calls tracked; more are ignored */
-#define MAX_STOPS 16  /* stop sequences recorded */
+#define MAX_ITEMS 128 /* streamed content blocks + tool calls tracked; more are ignored */
 
 enum item_kind { ITEM_TEXT, ITEM_THINKING, ITEM_TOOL };
 
@@ -33,8 +32,11 @@ struct cstate {
     int64_t in, out, cached;
     char *finish_reason;
     struct lt_buf plan; /* tool-plan-delta fragments */
-    struct citem *items;
-    size_t n_items;
+    /* Text and tool calls count indexes separately; the message lists texts first. */
+    struct citem *texts; /* text and thinking blocks, sorted by index */
+    size_t n_texts;
+    struct citem *tools; /* tool calls, sorted by index */
+    size_t n_tools;
 };
 
 static bool streq(const char *a, const char *b)
@@ -182,16 +184,7 @@ static void request(void *st, struct lt_genai_ctx *c, const cJSON *req)
         lt_genai_int(c, "gen_ai.request.max_tokens", v);
     if (lt_json_int(req, "seed", &v))
         lt_genai_int(c, "gen_ai.request.seed", v);
-    const char *stops[MAX_STOPS];
-    size_t n = 0;
-    const cJSON *s;
-    cJSON_ArrayForEach(s, lt_json_arr(req, "stop_sequences"))
-    {
-        if (cJSON_IsString(s) && n < MAX_STOPS)
-            stops[n++] = s->valuestring;
-    }
-    if (n)
-        lt_genai_str_array(c, "gen_ai.request.stop_sequences", stops, n);
+    lt_genai_stop_sequences(c, lt_json_arr(req, "stop_sequences"));
     const char *fmt = lt_json_str(lt_json_obj(req, "response_format"), "type");
     if (streq(fmt, "json_object"))
         lt_genai_str(c, "gen_ai.output.type", "json");
@@ -266,36 +259,24 @@ static void response(void *st, struct lt_genai_ctx *c, const cJSON *resp)
 
 /* ---- stream ---- */
 
-/* The item of `kind` with the event's index, created in (kind, index) order; NULL without
- * an index, past MAX_ITEMS, or on ENOMEM. Text and tool calls count indexes separately. */
+/* The item of `kind` with the event's index, created in index order among the texts or
+ * the tool calls; NULL without an index, past MAX_ITEMS in all, or on ENOMEM. */
 static struct citem *item_at(struct lt_genai_ctx *c, struct cstate *s, const cJSON *ev,
                              enum item_kind kind)
 {
     int64_t index;
-    if (!lt_json_int(ev, "index", &index) || index < 0 || index > 0x7fffffff)
+    if (!lt_json_int(ev, "index", &index))
         return NULL;
     bool tool = kind == ITEM_TOOL;
-    size_t i = 0;
-    while (i < s->n_items &&
-           ((s->items[i].kind == ITEM_TOOL) < tool ||
-            ((s->items[i].kind == ITEM_TOOL) == tool && s->items[i].index < index)))
-        i++;
-    if (i < s->n_items && (s->items[i].kind == ITEM_TOOL) == tool && s->items[i].index == index)
-        return &s->items[i];
-    if (s->n_items >= MAX_ITEMS)
-        return NULL;
-    struct citem *ni = realloc(s->items, (s->n_items + 1) * sizeof(*ni));
-    if (!ni) {
-        lt_genai_oom(c);
-        return NULL;
-    }
-    s->items = ni;
-    memmove(&ni[i + 1], &ni[i], (s->n_items - i) * sizeof(*ni));
-    memset(&ni[i], 0, sizeof(*ni));
-    ni[i].kind = kind;
-    ni[i].index = (int)index;
-    s->n_items++;
-    return &ni[i];
+    struct citem **arr = tool ? &s->tools : &s->texts;
+    size_t *n = tool ? &s->n_tools : &s->n_texts;
+    size_t before = *n;
+    size_t max = MAX_ITEMS - (tool ? s->n_texts : s->n_tools);
+    struct citem *it =
+        lt_genai_slot(c, arr, n, sizeof(**arr), offsetof(struct citem, index), index, max);
+    if (it && *n != before)
+        it->kind = kind;
+    return it;
 }
 
 static char *dup_or_null(struct lt_genai_ctx *c, const char *v)
@@ -408,14 +389,14 @@ static void finish(void *st, struct lt_genai_ctx *c)
     cJSON *parts = lt_genai_message(c, out, "assistant", s->finish_reason);
     if (s->plan.len)
         lt_genai_part_text(c, parts, "reasoning", s->plan.data, s->plan.len);
-    for (size_t i = 0; i < s->n_items; i++) {
-        struct citem *it = &s->items[i];
-        if (it->kind == ITEM_THINKING)
-            lt_genai_part_text(c, parts, "reasoning", it->text.data, it->text.len);
-        else if (it->kind == ITEM_TEXT)
-            lt_genai_part_text(c, parts, "text", it->text.data, it->text.len);
-        else
-            lt_genai_part_tool_call(c, parts, it->id, it->name, it->text.data, it->text.len);
+    for (size_t i = 0; i < s->n_texts; i++) {
+        struct citem *it = &s->texts[i];
+        lt_genai_part_text(c, parts, it->kind == ITEM_THINKING ? "reasoning" : "text",
+                           it->text.data, it->text.len);
+    }
+    for (size_t i = 0; i < s->n_tools; i++) {
+        struct citem *it = &s->tools[i];
+        lt_genai_part_tool_call(c, parts, it->id, it->name, it->text.data, it->text.len);
     }
     lt_genai_json_attr(c, "gen_ai.output.messages", out);
 }
@@ -423,12 +404,15 @@ static void finish(void *st, struct lt_genai_ctx *c)
 static void cleanup(void *st)
 {
     struct cstate *s = st;
-    for (size_t i = 0; i < s->n_items; i++) {
-        free(s->items[i].id);
-        free(s->items[i].name);
-        lt_buf_cleanup(&s->items[i].text);
+    for (size_t i = 0; i < s->n_texts; i++)
+        lt_buf_cleanup(&s->texts[i].text);
+    free(s->texts);
+    for (size_t i = 0; i < s->n_tools; i++) {
+        free(s->tools[i].id);
+        free(s->tools[i].name);
+        lt_buf_cleanup(&s->tools[i].text);
     }
-    free(s->items);
+    free(s->tools);
     lt_buf_cleanup(&s->plan);
     free(s->finish_reason);
 }

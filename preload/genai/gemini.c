@@ -332,16 +332,7 @@ static void generation_config(struct lt_genai_ctx *c, const cJSON *g)
         lt_genai_int(c, "gen_ai.request.seed", v);
     if (lt_json_int(g, k(g, "candidateCount", "candidate_count"), &v) && v != 1)
         lt_genai_int(c, "gen_ai.request.choice.count", v);
-    const char *stops[16];
-    size_t n = 0;
-    const cJSON *s;
-    cJSON_ArrayForEach(s, lt_json_arr(g, k(g, "stopSequences", "stop_sequences")))
-    {
-        if (cJSON_IsString(s) && n < sizeof(stops) / sizeof(stops[0]))
-            stops[n++] = s->valuestring;
-    }
-    if (n)
-        lt_genai_str_array(c, "gen_ai.request.stop_sequences", stops, n);
+    lt_genai_stop_sequences(c, lt_json_arr(g, k(g, "stopSequences", "stop_sequences")));
     const char *mime = lt_json_str(g, k(g, "responseMimeType", "response_mime_type"));
     if (streq(mime, "application/json"))
         lt_genai_str(c, "gen_ai.output.type", "json");
@@ -367,26 +358,8 @@ static void request(void *st, struct lt_genai_ctx *c, const cJSON *req)
 /* The candidate with `index`, created in index order; NULL past MAX_CANDIDATES or ENOMEM. */
 static struct gcand *cand_at(struct lt_genai_ctx *c, struct gstate *s, int64_t index)
 {
-    if (index < 0 || index > 0x7fffffff)
-        return NULL;
-    size_t i = 0;
-    while (i < s->n_cands && s->cands[i].index < index)
-        i++;
-    if (i < s->n_cands && s->cands[i].index == index)
-        return &s->cands[i];
-    if (s->n_cands >= MAX_CANDIDATES)
-        return NULL;
-    struct gcand *nc = realloc(s->cands, (s->n_cands + 1) * sizeof(*nc));
-    if (!nc) {
-        lt_genai_oom(c);
-        return NULL;
-    }
-    s->cands = nc;
-    memmove(&nc[i + 1], &nc[i], (s->n_cands - i) * sizeof(*nc));
-    memset(&nc[i], 0, sizeof(*nc));
-    nc[i].index = (int)index;
-    s->n_cands++;
-    return &nc[i];
+    return lt_genai_slot(c, &s->cands, &s->n_cands, sizeof(*s->cands),
+                         offsetof(struct gcand, index), index, MAX_CANDIDATES);
 }
 
 /* Move the pending text into the candidate's parts. */

@@ -6,6 +6,7 @@
 #include "genai.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -422,6 +423,57 @@ void lt_genai_acc(struct lt_genai_ctx *c, struct lt_buf *b, const char *p, size_
         lt_genai_oom(c);
     if (b->truncated)
         c->truncated = true;
+}
+
+void lt_genai_stop_sequences(struct lt_genai_ctx *c, const cJSON *stop)
+{
+    const char *v[LT_GENAI_MAX_STOPS];
+    size_t n = 0;
+    if (cJSON_IsString(stop)) {
+        v[n++] = stop->valuestring;
+    } else if (cJSON_IsArray(stop)) {
+        const cJSON *s;
+        cJSON_ArrayForEach(s, stop)
+        {
+            if (cJSON_IsString(s) && n < LT_GENAI_MAX_STOPS)
+                v[n++] = s->valuestring;
+        }
+    }
+    if (n)
+        lt_genai_str_array(c, "gen_ai.request.stop_sequences", v, n);
+}
+
+void *lt_genai_slot(struct lt_genai_ctx *c, void *arrp, size_t *n, size_t elem_size,
+                    size_t index_off, int64_t index, size_t max)
+{
+    if (index < 0 || index > INT_MAX)
+        return NULL;
+    char *a;
+    memcpy(&a, arrp, sizeof(a));
+    size_t i = 0;
+    for (; i < *n; i++) {
+        int at;
+        memcpy(&at, a + i * elem_size + index_off, sizeof(at));
+        if (at == index)
+            return a + i * elem_size;
+        if (at > index)
+            break;
+    }
+    if (*n >= max)
+        return NULL;
+    char *na = realloc(a, (*n + 1) * elem_size);
+    if (!na) {
+        lt_genai_oom(c);
+        return NULL;
+    }
+    memcpy(arrp, &na, sizeof(na));
+    char *e = na + i * elem_size;
+    memmove(e + elem_size, e, (*n - i) * elem_size);
+    memset(e, 0, elem_size);
+    int v = (int)index;
+    memcpy(e + index_off, &v, sizeof(v));
+    (*n)++;
+    return e;
 }
 
 /* ---- span building ---- */

@@ -10,8 +10,6 @@
 
 #include "adapter.h"
 
-#define MAX_STOPS 16 /* stop sequences recorded */
-
 /* Per-exchange state. A non-stream response is handled as a single chunk, so both paths
  * end in finish(). Text, thinking and tool calls are kept only when capturing content. */
 struct ostate {
@@ -54,21 +52,8 @@ static void options(struct lt_genai_ctx *c, const cJSON *opt)
         lt_genai_int(c, "gen_ai.request.max_tokens", v);
     if (lt_json_int(opt, "seed", &v))
         lt_genai_int(c, "gen_ai.request.seed", v);
-    const cJSON *stop = cJSON_IsObject(opt) ? cJSON_GetObjectItemCaseSensitive(opt, "stop") : NULL;
-    const char *stops[MAX_STOPS];
-    size_t n = 0;
-    if (cJSON_IsString(stop)) {
-        stops[n++] = stop->valuestring;
-    } else if (cJSON_IsArray(stop)) {
-        const cJSON *s;
-        cJSON_ArrayForEach(s, stop)
-        {
-            if (cJSON_IsString(s) && n < MAX_STOPS)
-                stops[n++] = s->valuestring;
-        }
-    }
-    if (n)
-        lt_genai_str_array(c, "gen_ai.request.stop_sequences", stops, n);
+    lt_genai_stop_sequences(c, cJSON_IsObject(opt) ? cJSON_GetObjectItemCaseSensitive(opt, "stop")
+                                                   : NULL);
 }
 
 /* images[]: base64 strings without a media type. */

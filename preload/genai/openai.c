@@ -257,22 +257,7 @@ void lt_openai_sampling(struct lt_genai_ctx *c, const cJSON *req)
     if (lt_json_int(req, "n", &v) && v != 1)
         lt_genai_int(c, "gen_ai.request.choice.count", v);
 
-    const cJSON *stop = cJSON_GetObjectItemCaseSensitive(req, "stop");
-    if (cJSON_IsString(stop)) {
-        const char *one = stop->valuestring;
-        lt_genai_str_array(c, "gen_ai.request.stop_sequences", &one, 1);
-    } else if (cJSON_IsArray(stop)) {
-        const char *v8[16];
-        size_t n = 0;
-        const cJSON *s;
-        cJSON_ArrayForEach(s, stop)
-        {
-            if (cJSON_IsString(s) && n < sizeof(v8) / sizeof(v8[0]))
-                v8[n++] = s->valuestring;
-        }
-        if (n)
-            lt_genai_str_array(c, "gen_ai.request.stop_sequences", v8, n);
-    }
+    lt_genai_stop_sequences(c, cJSON_GetObjectItemCaseSensitive(req, "stop"));
 
     if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(req, "stream"))) {
         c->req_stream = true;
@@ -384,24 +369,8 @@ static void response(void *st, struct lt_genai_ctx *c, const cJSON *resp)
 /* The choice with `index`, created in index order; NULL past MAX_CHOICES or on ENOMEM. */
 static struct ochoice *choice_at(struct lt_genai_ctx *c, struct ostate *s, int index)
 {
-    size_t i = 0;
-    while (i < s->n_choices && s->choices[i].index < index)
-        i++;
-    if (i < s->n_choices && s->choices[i].index == index)
-        return &s->choices[i];
-    if (s->n_choices >= MAX_CHOICES)
-        return NULL;
-    struct ochoice *nc = realloc(s->choices, (s->n_choices + 1) * sizeof(*nc));
-    if (!nc) {
-        lt_genai_oom(c);
-        return NULL;
-    }
-    s->choices = nc;
-    memmove(&nc[i + 1], &nc[i], (s->n_choices - i) * sizeof(*nc));
-    memset(&nc[i], 0, sizeof(*nc));
-    nc[i].index = index;
-    s->n_choices++;
-    return &nc[i];
+    return lt_genai_slot(c, &s->choices, &s->n_choices, sizeof(*s->choices),
+                         offsetof(struct ochoice, index), index, MAX_CHOICES);
 }
 
 /* The tool call a delta continues: by `index` when given, else by id, else the last one. */

@@ -108,24 +108,8 @@ static void response(void *st, struct lt_genai_ctx *c, const cJSON *resp)
 /* The choice with `index`, created in index order; NULL past MAX_CHOICES or on ENOMEM. */
 static struct cchoice *choice_at(struct lt_genai_ctx *c, struct cstate *s, int index)
 {
-    size_t i = 0;
-    while (i < s->n_choices && s->choices[i].index < index)
-        i++;
-    if (i < s->n_choices && s->choices[i].index == index)
-        return &s->choices[i];
-    if (s->n_choices >= MAX_CHOICES)
-        return NULL;
-    struct cchoice *nc = realloc(s->choices, (s->n_choices + 1) * sizeof(*nc));
-    if (!nc) {
-        lt_genai_oom(c);
-        return NULL;
-    }
-    s->choices = nc;
-    memmove(&nc[i + 1], &nc[i], (s->n_choices - i) * sizeof(*nc));
-    memset(&nc[i], 0, sizeof(*nc));
-    nc[i].index = index;
-    s->n_choices++;
-    return &nc[i];
+    return lt_genai_slot(c, &s->choices, &s->n_choices, sizeof(*s->choices),
+                         offsetof(struct cchoice, index), index, MAX_CHOICES);
 }
 
 static void stream_choice(struct lt_genai_ctx *c, struct cstate *s, const cJSON *chj)

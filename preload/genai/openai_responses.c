@@ -356,26 +356,10 @@ static void response(void *st, struct lt_genai_ctx *c, const cJSON *resp)
 static struct ritem *item_at(struct lt_genai_ctx *c, struct rstate *s, const cJSON *ev)
 {
     int64_t index;
-    if (!lt_json_int(ev, "output_index", &index) || index < 0 || index > 0x7fffffff)
+    if (!lt_json_int(ev, "output_index", &index))
         return NULL;
-    size_t i = 0;
-    while (i < s->n_items && s->items[i].index < index)
-        i++;
-    if (i < s->n_items && s->items[i].index == index)
-        return &s->items[i];
-    if (s->n_items >= MAX_ITEMS)
-        return NULL;
-    struct ritem *ni = realloc(s->items, (s->n_items + 1) * sizeof(*ni));
-    if (!ni) {
-        lt_genai_oom(c);
-        return NULL;
-    }
-    s->items = ni;
-    memmove(&ni[i + 1], &ni[i], (s->n_items - i) * sizeof(*ni));
-    memset(&ni[i], 0, sizeof(*ni));
-    ni[i].index = (int)index;
-    s->n_items++;
-    return &ni[i];
+    return lt_genai_slot(c, &s->items, &s->n_items, sizeof(*s->items),
+                         offsetof(struct ritem, index), index, MAX_ITEMS);
 }
 
 static void item_added(struct lt_genai_ctx *c, struct ritem *r, const cJSON *item)
