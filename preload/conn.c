@@ -4,7 +4,6 @@
  * Lock order: bucket lock, then (after dropping it) the connection's own lock. A bucket lock
  * is held only for a list walk; a connection lock only while one buffer is parsed. */
 #include <arpa/inet.h>
-#include <dlfcn.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -136,15 +135,6 @@ int lt_conn_fd_peer(int fd, char *addr, size_t cap, int *port)
     return 0;
 }
 
-/* GnuTLS accessors, resolved lazily (the host may not use GnuTLS at all). */
-static void *gnutls_sym(const char *name)
-{
-    void *p = dlsym(RTLD_DEFAULT, name);
-    if (!p)
-        dlerror();
-    return p;
-}
-
 /* Fill SNI, side and peer of a new connection from its TLS library or socket. */
 static void conn_identify(struct lt_conn *c)
 {
@@ -165,10 +155,8 @@ static void conn_identify(struct lt_conn *c)
         fd = get_fd ? get_fd(ssl) : -1;
     } else if (c->kind == LT_CONN_GNUTLS) {
         int (*name_get)(const void *, void *, size_t *, unsigned *, unsigned) =
-            (int (*)(const void *, void *, size_t *, unsigned *, unsigned))gnutls_sym(
-                "gnutls_server_name_get");
-        int (*get_int)(const void *) =
-            (int (*)(const void *))gnutls_sym("gnutls_transport_get_int");
+            lt_real_gnutls(LT_GNUTLS_SERVER_NAME_GET);
+        int (*get_int)(const void *) = lt_real_gnutls(LT_GNUTLS_TRANSPORT_GET_INT);
         size_t n = sizeof(c->sni) - 1;
         unsigned type = 0;
         if (name_get && name_get(c->key, c->sni, &n, &type, 0) != 0)
@@ -237,8 +225,7 @@ static struct lt_conn *conn_unlink(const void *key)
 
 /* ---- exchanges ------------------------------------------------------------------------ */
 
-/* Split a Host value ("h", "h:p", "[v6]:p") into host view and port (0 when absent). */
-static void split_host(const char *p, size_t n, const char **host, size_t *host_len, int *port)
+void lt_conn_split_host(const char *p, size_t n, const char **host, size_t *host_len, int *port)
 {
     *port = 0;
     *host = p;
@@ -282,7 +269,7 @@ struct lt_exchange *lt_conn_new_exchange(const struct lt_conn *c, const char *me
     size_t host_len;
     int port = 0;
     if (authority && authority_len) {
-        split_host(authority, authority_len, &host, &host_len, &port);
+        lt_conn_split_host(authority, authority_len, &host, &host_len, &port);
     } else if (c->sni[0]) {
         host = c->sni;
         host_len = strlen(c->sni);
@@ -461,7 +448,7 @@ void lt_conn_on_read_fail(struct ssl_st *ssl, int ret)
     bool busy = false;
     if (c->proto == LT_PROTO_H1 || c->proto == LT_PROTO_H2) {
         pthread_mutex_lock(&c->lock);
-        busy = c->proto == LT_PROTO_H2 || lt_conn_h1_busy(c);
+        busy = c->proto == LT_PROTO_H2 ? lt_conn_h2_busy(c) : lt_conn_h1_busy(c);
         pthread_mutex_unlock(&c->lock);
     }
     if (busy) {

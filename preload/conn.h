@@ -26,6 +26,10 @@ static inline const void *lt_conn_fd_key(int fd)
     return (const void *)(((uintptr_t)(unsigned)fd << 1) | 1u);
 }
 
+/** Split a Host / :authority value ("h", "h:p", "[v6]:p") into a view of the host (without
+ *  brackets) and the port (0 when absent or out of range). Never allocates. */
+void lt_conn_split_host(const char *p, size_t n, const char **host, size_t *host_len, int *port);
+
 /** `n` application bytes were written (client → server) on connection `key`; the first
  *  call creates the connection record. */
 void lt_conn_write(enum lt_conn_kind kind, const void *key, const void *buf, size_t n);

@@ -244,6 +244,11 @@ void lt_conn_h2_read(struct lt_conn *c, const void *buf, size_t n)
         lt_conn_h2_ended(c, LT_END_PROTOCOL);
 }
 
+bool lt_conn_h2_busy(const struct lt_conn *c)
+{
+    return c->h2 && c->h2->n_open;
+}
+
 void lt_conn_h2_ended(struct lt_conn *c, enum lt_exchange_end end)
 {
     struct lt_conn_h2 *h = c->h2;

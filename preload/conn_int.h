@@ -83,6 +83,8 @@ struct lt_conn_h2 *lt_conn_h2_new(void);
 int lt_conn_h2_write(struct lt_conn *c, const void *buf, size_t n);
 /** Server bytes. */
 void lt_conn_h2_read(struct lt_conn *c, const void *buf, size_t n);
+/** True while an LLM stream is open (reads matter). */
+bool lt_conn_h2_busy(const struct lt_conn *c);
 /** The connection ended: open streams are cut off. */
 void lt_conn_h2_ended(struct lt_conn *c, enum lt_exchange_end end);
 /** Free the state and any exchange still in it (not submitted). NULL is allowed. */

@@ -108,24 +108,12 @@ static bool is_llm_request(int fd, const char *p, size_t n)
     const char *host = find_header(p, n, "host:", &hlen);
     int port = 0;
     if (host) {
-        /* "h:p" / "[v6]:p": the port after the last ':' that follows any ']' */
-        const char *close = memchr(host, ']', hlen);
-        const char *from = close ? close : host;
-        const char *colon = memchr(from, ':', hlen - (size_t)(from - host));
-        if (colon) {
-            for (const char *q = colon + 1; q < host + hlen && *q >= '0' && *q <= '9'; q++)
-                port = port * 10 + (*q - '0');
-            hlen = (size_t)(colon - host);
-        }
-        if (close && host[0] == '[') { /* strip brackets */
-            host++;
-            hlen = (size_t)(close - host);
-        }
+        lt_conn_split_host(host, hlen, &host, &hlen, &port);
     } else {
         host = peer;
         hlen = strlen(peer);
     }
-    if (port <= 0 || port > 65535)
+    if (!port)
         port = peer_port;
     struct lt_detect d;
     return lt_genai_detect(host, hlen, port, p, mlen, t, tlen, &d);

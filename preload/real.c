@@ -22,6 +22,8 @@ static const char *const gnutls_names[LT_GNUTLS_NSYMS] = {
     [LT_GNUTLS_RECORD_RECV] = "gnutls_record_recv",
     [LT_GNUTLS_DEINIT] = "gnutls_deinit",
     [LT_GNUTLS_ERROR_IS_FATAL] = "gnutls_error_is_fatal",
+    [LT_GNUTLS_SERVER_NAME_GET] = "gnutls_server_name_get",
+    [LT_GNUTLS_TRANSPORT_GET_INT] = "gnutls_transport_get_int",
 };
 
 /* Resolved addresses; NULL = not yet resolved. Written once per slot (racing resolvers

@@ -547,17 +547,6 @@ static void decode_body(struct lt_genai_ctx *c, const struct lt_buf *b, enum lt_
     out->n = o ? on : 0;
 }
 
-/* Media type text/event-stream, parameters allowed (RFC 9110 §8.3.1, case-insensitive). */
-static bool is_event_stream(const char *ct)
-{
-    while (*ct == ' ' || *ct == '\t')
-        ct++;
-    if (strncasecmp(ct, "text/event-stream", 17) != 0)
-        return false;
-    char e = ct[17];
-    return e == '\0' || e == ';' || e == ' ' || e == '\t';
-}
-
 /* A body that starts like an event stream ("data:", "event:", "id:" or a ":" comment). */
 static bool looks_like_sse(const char *p, size_t n)
 {
@@ -612,7 +601,7 @@ static enum framing choose_framing(const struct lt_genai_ctx *c, const char *p, 
     const char *ct = c->x->resp_content_type;
     if (!n)
         return FRAMING_NONE;
-    if (is_event_stream(ct))
+    if (media_is(ct, "text/event-stream"))
         return FRAMING_SSE;
     if (media_is(ct, "application/vnd.amazon.eventstream"))
         return FRAMING_EVENTSTREAM;
@@ -664,13 +653,10 @@ static int on_es_message(void *ud, const struct lt_es_message *m)
         m->message_type && m->message_type_len == 5 && memcmp(m->message_type, "error", 5) == 0;
     if (is_error) { /* a transport-level error: :error-code and :error-message, no payload */
         char code[64], msg[256];
-        size_t cn =
-            m->exception_type_len < sizeof(code) - 1 ? m->exception_type_len : sizeof(code) - 1;
-        size_t mn = m->error_message_len < sizeof(msg) - 1 ? m->error_message_len : sizeof(msg) - 1;
-        memcpy(code, m->exception_type ? m->exception_type : "", m->exception_type ? cn : 0);
-        code[m->exception_type ? cn : 0] = '\0';
-        memcpy(msg, m->error_message ? m->error_message : "", m->error_message ? mn : 0);
-        msg[m->error_message ? mn : 0] = '\0';
+        snprintf(code, sizeof(code), "%.*s", (int)m->exception_type_len,
+                 m->exception_type ? m->exception_type : "");
+        snprintf(msg, sizeof(msg), "%.*s", (int)m->error_message_len,
+                 m->error_message ? m->error_message : "");
         if (!u->c->error)
             lt_genai_fail(u->c, code, msg[0] ? msg : "event stream error");
         return 0;

@@ -266,7 +266,8 @@ static void test_reset_and_cut_off(void **state)
 
 static void test_h1_after_partial_preface_mismatch(void **state)
 {
-    /* "PRI" then something else: HTTP/1.1 (which rejects it) — no span, no crash. */
+    /* A first write of "P" could start the HTTP/2 preface; "OST …" then rules it out and the
+     * buffered byte plus the rest are one HTTP/1.1 request. */
     static const char req[] = "POST /v1/chat/completions HTTP/1.1\r\nHost: api.openai.com\r\n"
                               "Content-Length: 2\r\n\r\n{}";
     struct ssl_st *ssl = (struct ssl_st *)(uintptr_t)0xdef0;
