@@ -18,6 +18,11 @@ LIBDIR  := $(shell gcc -print-multiarch 2>/dev/null | sed 's,^,/usr/lib/,')
 STATIC  := $(LIBDIR)/libprotobuf-c.a $(LIBDIR)/libnghttp2.a $(LIBDIR)/libbrotlidec.a \
            $(LIBDIR)/libbrotlicommon.a $(LIBDIR)/libzstd.a $(LIBDIR)/libz.a
 LDLIBS  := -lcjson -ldl -lpthread
+# SAN=address,undefined or SAN=thread builds an instrumented variant (make asan / make tsan).
+ifneq ($(SAN),)
+CFLAGS  += -O1 -fsanitize=$(SAN) -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=$(SAN)
+endif
 
 PROTO_DIR := export/otlp
 PROTOS    := $(shell find $(PROTO_DIR) -name '*.proto' 2>/dev/null | sort)
@@ -34,7 +39,8 @@ UNIT_BIN  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
 BOOT      := $(BUILD)/.bootstrap
 
-.PHONY: all lib unit integ test demo fuzz fuzz-smoke clean format bootstrap
+.PHONY: all lib unit integ drivers lint test demo fuzz fuzz-smoke clean format bootstrap asan tsan \
+        integ-asan integ-tsan
 all: lib
 
 $(BOOT): scripts/bootstrap
@@ -63,26 +69,62 @@ $(BUILD)/libllmtap_core.a: $(CORE_O) $(PROTO_O)
 	ar rcs $@ $^
 
 $(BUILD)/libllmtap.so: $(CORE_O) $(HOOK_O) $(PROTO_O) hooks/exports.map
-	$(CC) -shared -o $@ $(CORE_O) $(HOOK_O) $(PROTO_O) $(STATIC) $(LDLIBS) \
+	$(CC) -shared $(LDFLAGS) -o $@ $(CORE_O) $(HOOK_O) $(PROTO_O) $(STATIC) $(LDLIBS) \
 	    -Wl,--version-script=hooks/exports.map -Wl,--exclude-libs,ALL -Wl,-z,now \
 	    -Wl,-z,relro -Wl,--no-undefined
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libllmtap_core.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -fvisibility=default -Itests/unit $< -o $@ $(BUILD)/libllmtap_core.a \
+	$(CC) $(CFLAGS) $(LDFLAGS) -fvisibility=default -Itests/unit $< -o $@ \
+	    $(BUILD)/libllmtap_core.a \
 	    $(LIBDIR)/libbrotlienc.a $(STATIC) $(LDLIBS) -lcmocka -lm
 
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
 
-integ: lib
+# Small C programs the integration tests and benchmarks drive under the agent (TLS over
+# memory BIOs, fork/exec/spawn patterns, racing threads): plain C, no llmtap headers.
+DRIVER_SRC := $(sort $(wildcard tests/drivers/*.c))
+DRIVER_BIN := $(patsubst tests/drivers/%.c,$(BUILD)/drivers/%,$(DRIVER_SRC))
+$(BUILD)/drivers/%: tests/drivers/%.c | $(BOOT)
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -D_GNU_SOURCE -O2 -g $(WARN) $< -o $@ -lssl -lcrypto -lpthread -ldl
+drivers: $(DRIVER_BIN)
+
+integ: lib drivers
 	cd tests/integ && $(PYTHON) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+# Sanitizer builds of the library, each in its own tree: build/asan (ASan+UBSan), build/tsan.
+asan:
+	@$(MAKE) --no-print-directory lib BUILD=$(BUILD)/asan SAN=address,undefined
+tsan:
+	@$(MAKE) --no-print-directory lib BUILD=$(BUILD)/tsan SAN=thread
+
+# The integration suite against a sanitizer build: the runtime is preloaded ahead of the
+# library, and any sanitizer report in a client's stderr fails its test (tests/integ/conftest.py).
+# tests/sanitizer/early_init.c works around a sanitizer/glibc deadlock in curl (see there).
+$(BUILD)/%/early_init.so: tests/sanitizer/early_init.c
+	@mkdir -p $(dir $@)
+	$(CC) -shared -fPIC -O1 $< -o $@ -ldl
+integ-asan: asan drivers $(BUILD)/asan/early_init.so
+	cd tests/integ && LLMTAP_TEST_LIB=$(abspath $(BUILD)/asan/libllmtap.so) \
+	    LLMTAP_TEST_SANITIZER=$$(gcc -print-file-name=libasan.so):$(abspath \
+	    $(BUILD)/asan/early_init.so) \
+	    $(PYTHON) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+# Threaded cases only (-m threads) against ThreadSanitizer.
+integ-tsan: tsan drivers $(BUILD)/tsan/early_init.so
+	cd tests/integ && LLMTAP_TEST_LIB=$(abspath $(BUILD)/tsan/libllmtap.so) \
+	    LLMTAP_TEST_SANITIZER=$$(gcc -print-file-name=libtsan.so):$(abspath \
+	    $(BUILD)/tsan/early_init.so) \
+	    $(PYTHON) -m pytest -q -p no:cacheprovider -m threads $(PYTEST_ARGS)
 
 test: $(BOOT)
 	$(MAKE) lib
 	$(MAKE) unit
 	$(MAKE) fuzz-smoke
 	$(MAKE) integ
+	$(MAKE) integ-asan
+	$(MAKE) integ-tsan
 
 demo: lib
 	scripts/demo
@@ -109,6 +151,15 @@ fuzz: $(FUZZ_BIN)
 	    else echo FAILED; tail -40 $(BUILD)/fuzz/$$n.log; exit 1; fi; done
 fuzz-smoke:
 	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=5
+
+# Static checks: clang-tidy (checks in .clang-tidy) and cppcheck over the library's sources.
+TIDY_FLAGS := -std=c11 -D_GNU_SOURCE -I. -Ipreload -I$(BUILD)/gen -DLLMTAP_VERSION=\"x\"
+lint: $(PROTO_C)
+	@echo "clang-tidy: $(words $(CORE_SRC) $(HOOK_SRC)) files"
+	@printf '%s\n' $(CORE_SRC) $(HOOK_SRC) | xargs -P2 -I{} sh -c \
+	    'clang-tidy -quiet {} -- $(TIDY_FLAGS) 2>/dev/null || exit 255'
+	cppcheck -q --std=c11 --enable=warning,performance,portability --inline-suppr \
+	    --error-exitcode=1 -I. -Ipreload -D_GNU_SOURCE preload hooks export
 
 format:
 	clang-format -i $(CORE_SRC) $(HOOK_SRC) $(wildcard preload/*.h preload/*/*.h export/*.h \

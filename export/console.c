@@ -60,10 +60,9 @@ static void put_text(struct tree *t, const char *s)
     size_t n = 0;
     for (; s && *s && n < MAX_TEXT; s++)
         tmp[n++] = ((unsigned char)*s < 0x20 || *s == 0x7f) ? ' ' : *s;
-    if (s && *s) {
-        memcpy(tmp + n, "...", 3);
-        n += 3;
-    }
+    if (s && *s) /* cut: an ellipsis, within the 3 bytes reserved for it */
+        for (int i = 0; i < 3; i++)
+            tmp[n++] = '.';
     put(t, tmp, n);
 }
 

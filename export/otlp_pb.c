@@ -55,16 +55,18 @@ struct pools {
     bool nomem;
 };
 
+/* The *_ptr pools are arrays of pointers (protobuf-c's repeated message fields), hence the
+ * sizeof of a pointer element. */
 static void carve(struct pools *p, struct arena *a, size_t n_spans, size_t n_kv, size_t n_any,
                   size_t n_arr)
 {
     p->span = take(a, n_spans, sizeof(*p->span));
-    p->span_ptr = take(a, n_spans, sizeof(*p->span_ptr));
+    p->span_ptr = take(a, n_spans, sizeof(*p->span_ptr)); // NOLINT(bugprone-sizeof-expression)
     p->status = take(a, n_spans, sizeof(*p->status));
     p->kv = take(a, n_kv, sizeof(*p->kv));
-    p->kv_ptr = take(a, n_kv, sizeof(*p->kv_ptr));
+    p->kv_ptr = take(a, n_kv, sizeof(*p->kv_ptr)); // NOLINT(bugprone-sizeof-expression)
     p->any = take(a, n_any, sizeof(*p->any));
-    p->any_ptr = take(a, n_any - n_kv, sizeof(*p->any_ptr));
+    p->any_ptr = take(a, n_any - n_kv, sizeof(*p->any_ptr)); // NOLINT(bugprone-sizeof-expression)
     p->arr = take(a, n_arr, sizeof(*p->arr));
 }
 

@@ -27,8 +27,10 @@ static void pct_decode(char *s)
 {
     char *o = s;
     for (char *p = s; *p; p++) {
-        if (p[0] == '%' && hexval(p[1]) >= 0 && hexval(p[2]) >= 0) {
-            *o++ = (char)(hexval(p[1]) << 4 | hexval(p[2]));
+        int hi = p[0] == '%' ? hexval(p[1]) : -1;
+        int lo = hi >= 0 ? hexval(p[2]) : -1;
+        if (lo >= 0) {
+            *o++ = (char)(hi << 4 | lo);
             p += 2;
         } else {
             *o++ = *p;

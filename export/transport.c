@@ -19,6 +19,10 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include <cjson/cJSON.h>
+
+#include "opentelemetry/proto/collector/trace/v1/trace_service.pb-c.h"
+
 /* libcurl's public ABI, declared here because the dev headers are not installed. Option ids
  * are CURLOPTTYPE_* + number (LONG 0, OBJECTPOINT/STRINGPOINT/SLISTPOINT/CBPOINT 10000,
  * FUNCTIONPOINT 20000, OFF_T 30000), frozen by curl's include/curl/curl.h; info ids are
@@ -81,6 +85,9 @@ static struct {
 #define BACKOFF_MAX_NS 5000000000ULL /* 5 s */
 #define RETRY_AFTER_MAX_S 86400      /* clamp absurd Retry-After values (1 day) */
 #define MIN_ATTEMPT_NS 1000000ULL    /* an attempt needs at least 1 ms before the deadline */
+#define SLEEP_SLICE_NS 20000000ULL   /* backoff sleeps re-read the deadline cap this often */
+#define RESP_MAX 16384               /* response body bytes kept for partial_success */
+#define REJECT_MSG_MAX 200           /* bytes of partial_success.error_message kept */
 
 struct lt_transport {
     struct lt_transport_config cfg; /* strings are our own copies (owned[]); headers NULL */
@@ -91,6 +98,13 @@ struct lt_transport {
     bool user_agent_overridden; /* the user headers carry their own User-Agent */
     uint64_t rng;               /* xorshift64* state for the jitter */
     int64_t retry_after_ns;     /* from the last response, -1 when absent */
+    uint64_t not_before_ns;     /* CLOCK_MONOTONIC: Retry-After forbids attempts before this,
+                                   across sends (a new batch honours it too) */
+    size_t resp_len;            /* response body bytes in resp[] */
+    bool resp_over;             /* the body was longer than RESP_MAX: not parsed */
+    int64_t rejected;           /* partial_success.rejected_spans of the last accepted send */
+    char reject_msg[REJECT_MSG_MAX + 1]; /* its error_message, cut, NUL-terminated */
+    unsigned char resp[RESP_MAX];
 };
 
 static void load_curl(void)
@@ -264,10 +278,19 @@ static int parse_headers(struct lt_transport *t, const char *s)
 
 /* ---- libcurl callbacks ------------------------------------------------------------------- */
 
-/* The response body (an ExportTraceServiceResponse) is not needed: discard it. */
-static size_t discard_body(char *ptr, size_t size, size_t nmemb, void *ud)
+/* Keep the first RESP_MAX bytes of the response body (an ExportTraceServiceResponse, read
+ * for its partial_success); a longer body is consumed and marked over. */
+static size_t keep_body(char *ptr, size_t size, size_t nmemb, void *ud)
 {
-    return size * nmemb;
+    struct lt_transport *t = ud;
+    size_t n = size * nmemb;
+    if (t->resp_over || n > RESP_MAX - t->resp_len) {
+        t->resp_over = true;
+        return n;
+    }
+    memcpy(t->resp + t->resp_len, ptr, n);
+    t->resp_len += n;
+    return n;
 }
 
 static const char *const MONTHS[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
@@ -316,6 +339,8 @@ static size_t on_header(char *ptr, size_t size, size_t nmemb, void *ud)
     size_t n = size * nmemb;
     if (n >= 5 && memcmp(ptr, "HTTP/", 5) == 0) {
         t->retry_after_ns = -1;
+        t->resp_len = 0;
+        t->resp_over = false;
         return n;
     }
     static const char name[] = "retry-after:";
@@ -357,7 +382,7 @@ static int make_easy(struct lt_transport *t)
      * process-wide SIGPIPE disposition changes. */
     rc |= curl.easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     rc |= curl.easy_setopt(h, CURLOPT_POST, 1L);
-    rc |= curl.easy_setopt(h, CURLOPT_WRITEFUNCTION, discard_body);
+    rc |= curl.easy_setopt(h, CURLOPT_WRITEFUNCTION, keep_body);
     rc |= curl.easy_setopt(h, CURLOPT_WRITEDATA, (void *)t);
     rc |= curl.easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
     rc |= curl.easy_setopt(h, CURLOPT_HEADERDATA, (void *)t);
@@ -595,18 +620,121 @@ static int give_up(enum outcome o)
     }
 }
 
+/* The deadline in force now: the caller's, lowered by the shared cap when one is set (another
+ * thread may lower the cap at any time: the exit flush cuts an export in progress short). */
+static uint64_t effective_deadline(const struct lt_transport *t, uint64_t deadline_ns)
+{
+    if (t->cfg.deadline_cap_ns) {
+        uint64_t cap = __atomic_load_n(t->cfg.deadline_cap_ns, __ATOMIC_ACQUIRE);
+        if (cap < deadline_ns)
+            return cap;
+    }
+    return deadline_ns;
+}
+
+/* Sleep until `until` (CLOCK_MONOTONIC ns) in slices, re-reading the deadline; returns false
+ * (early) when the next attempt could no longer start in time. */
+static bool sleep_until(const struct lt_transport *t, uint64_t until, uint64_t deadline_ns)
+{
+    for (;;) {
+        uint64_t now = now_ns(), dl = effective_deadline(t, deadline_ns);
+        if (now >= dl || until + MIN_ATTEMPT_NS > dl)
+            return false;
+        if (now >= until)
+            return true;
+        uint64_t d = until - now;
+        sleep_ns(d < SLEEP_SLICE_NS ? d : SLEEP_SLICE_NS);
+    }
+}
+
+/* int64 from a JSON number or a decimal string (OTLP/JSON writes 64-bit ints as strings). */
+static int64_t json_int(const cJSON *v)
+{
+    if (cJSON_IsNumber(v))
+        return v->valuedouble > 0 && v->valuedouble < 9.2e18 ? (int64_t)v->valuedouble : 0;
+    if (cJSON_IsString(v) && v->valuestring) {
+        char *end = NULL;
+        errno = 0;
+        long long n = strtoll(v->valuestring, &end, 10);
+        if (errno == 0 && end != v->valuestring && *end == '\0' && n > 0)
+            return (int64_t)n;
+    }
+    return 0;
+}
+
+static void keep_message(struct lt_transport *t, const char *m)
+{
+    if (!m)
+        return;
+    size_t n = strnlen(m, REJECT_MSG_MAX);
+    memcpy(t->reject_msg, m, n);
+    t->reject_msg[n] = '\0';
+}
+
+/* Read ExportTraceServiceResponse.partial_success from the kept body (OTLP spec "Partial
+ * Success"): the receiver accepted the request but rejected `rejected_spans` of its spans.
+ * The body's encoding is the request's (the server answers in the Content-Type it got). An
+ * unreadable or absent body means nothing was rejected. */
+static void read_partial_success(struct lt_transport *t, bool json)
+{
+    t->rejected = 0;
+    t->reject_msg[0] = '\0';
+    if (t->resp_over || t->resp_len == 0)
+        return;
+    if (json) {
+        cJSON *root = cJSON_ParseWithLength((const char *)t->resp, t->resp_len);
+        const cJSON *ps = cJSON_GetObjectItemCaseSensitive(root, "partialSuccess");
+        if (cJSON_IsObject(ps)) {
+            t->rejected = json_int(cJSON_GetObjectItemCaseSensitive(ps, "rejectedSpans"));
+            const cJSON *m = cJSON_GetObjectItemCaseSensitive(ps, "errorMessage");
+            if (cJSON_IsString(m))
+                keep_message(t, m->valuestring);
+        }
+        cJSON_Delete(root);
+        return;
+    }
+    Opentelemetry__Proto__Collector__Trace__V1__ExportTraceServiceResponse *r =
+        opentelemetry__proto__collector__trace__v1__export_trace_service_response__unpack(
+            NULL, t->resp_len, t->resp);
+    if (!r)
+        return;
+    if (r->partial_success) {
+        int64_t n = r->partial_success->rejected_spans;
+        t->rejected = n > 0 ? n : 0;
+        keep_message(t, r->partial_success->error_message);
+    }
+    opentelemetry__proto__collector__trace__v1__export_trace_service_response__free_unpacked(r,
+                                                                                             NULL);
+}
+
+int64_t lt_transport_rejected(const struct lt_transport *t, const char **message)
+{
+    if (message)
+        *message = t && t->reject_msg[0] ? t->reject_msg : NULL;
+    return t ? t->rejected : 0;
+}
+
 /* Returns 0 (2xx), -EPROTO (non-retryable status), -EAGAIN (retryable failures until the
- * deadline: last one a 429/502/503/504 or a dropped connection), -ECONNREFUSED (last attempt
- * could not connect or resolve; also non-retryable transport failures such as TLS
- * verification or a malformed URL, which no retry can fix), -ETIMEDOUT (last attempt timed
- * out, or the deadline had passed before the first one), -ENOMEM, -EINVAL (bad arguments). */
+ * deadline: last one a 429/502/503/504 or a dropped connection, or a Retry-After from an
+ * earlier send that ends after the deadline), -ECONNREFUSED (last attempt could not connect
+ * or resolve; also non-retryable transport failures such as TLS verification or a malformed
+ * URL, which no retry can fix), -ETIMEDOUT (last attempt timed out, or the deadline had
+ * passed before the first one), -ENOMEM, -EINVAL (bad arguments). */
 int lt_transport_send(struct lt_transport *t, const void *body, size_t len,
                       const char *content_type, uint64_t deadline_ns, int *http_status)
 {
     if (http_status)
         *http_status = 0;
+    if (t) {
+        t->rejected = 0;
+        t->reject_msg[0] = '\0';
+    }
     if (!t || (!body && len) || !content_type)
         return -EINVAL;
+    /* A Retry-After from the previous send still holds: wait it out if the deadline allows,
+     * else give up at once without knocking on a receiver that asked for quiet. */
+    if (t->not_before_ns > now_ns() && !sleep_until(t, t->not_before_ns, deadline_ns))
+        return now_ns() >= effective_deadline(t, deadline_ns) ? -ETIMEDOUT : -EAGAIN;
     if (!t->easy && make_easy(t) != 0)
         return -ENOMEM;
 
@@ -630,16 +758,18 @@ int lt_transport_send(struct lt_transport *t, const void *body, size_t len,
 
     int rc = -ETIMEDOUT; /* deadline passed before the first attempt */
     for (unsigned attempt = 0;; attempt++) {
-        uint64_t now = now_ns();
-        if (now >= deadline_ns || deadline_ns - now < MIN_ATTEMPT_NS)
+        uint64_t now = now_ns(), dl = effective_deadline(t, deadline_ns);
+        if (now >= dl || dl - now < MIN_ATTEMPT_NS)
             break;
-        uint64_t left_ms = (deadline_ns - now) / 1000000ULL;
+        uint64_t left_ms = (dl - now) / 1000000ULL;
         uint64_t to_ms =
             t->cfg.timeout_ms && t->cfg.timeout_ms < left_ms ? t->cfg.timeout_ms : left_ms;
         if (to_ms > INT_MAX) /* no per-attempt limit and no real deadline: ~24 days */
             to_ms = INT_MAX;
-        curl.easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)to_ms);
+        curl.easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)(to_ms ? to_ms : 1));
         t->retry_after_ns = -1;
+        t->resp_len = 0;
+        t->resp_over = false;
         int crc = perform(h);
         long status = 0;
         if (crc == CURLE_OK)
@@ -648,6 +778,7 @@ int lt_transport_send(struct lt_transport *t, const void *body, size_t len,
             *http_status = (int)status;
         enum outcome o = classify(crc, status);
         if (o == OUT_OK) {
+            read_partial_success(t, strstr(content_type, "json") != NULL);
             rc = 0;
             break;
         }
@@ -659,6 +790,8 @@ int lt_transport_send(struct lt_transport *t, const void *body, size_t len,
         uint64_t delay;
         if ((status == 429 || status == 503) && t->retry_after_ns >= 0) {
             delay = (uint64_t)t->retry_after_ns;
+            /* The receiver's wish outlives this send: the next batch waits for it too. */
+            t->not_before_ns = now_ns() + delay;
         } else {
             unsigned shift = attempt < 6 ? attempt : 6; /* 100 ms << 6 > 5 s already */
             uint64_t cap = BACKOFF_BASE_NS << shift;
@@ -667,11 +800,10 @@ int lt_transport_send(struct lt_transport *t, const void *body, size_t len,
             delay = next_rand(t) % (cap + 1);
         }
         /* Never sleep past the deadline: when the next attempt could not start (with at least
-         * MIN_ATTEMPT_NS to spare) before it, stop now with what we have. */
-        now = now_ns();
-        if (now >= deadline_ns || delay + MIN_ATTEMPT_NS > deadline_ns - now)
+         * MIN_ATTEMPT_NS to spare) before it, stop now with what we have. The sleep re-reads
+         * the deadline cap, so a shutdown that lowers it ends the wait. */
+        if (!sleep_until(t, now_ns() + delay, deadline_ns))
             break;
-        sleep_ns(delay);
     }
 
     /* Do not leave pointers to our buffers in the handle. */

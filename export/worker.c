@@ -4,6 +4,7 @@
  * to every configured exporter (OTLP/HTTP, JSON-lines file, console at exit). Started on
  * the first span; at exit drains within OTEL_BSP_EXPORT_TIMEOUT. */
 #include <errno.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -52,16 +53,38 @@ static struct {
     /* exporter-thread-only below */
     struct lt_transport *transport;
     bool transport_tried;
-    bool collector_down; /* the last OTLP send could not reach the receiver */
+    bool collector_down; /* the last OTLP send could not reach the receiver (atomic: the
+                            exiting thread reads it) */
     bool closing;        /* the current round is the final drain at exit */
     int file_fd;
     struct lt_resource res;
     bool have_res;
     struct lt_span *console, *console_tail;
     size_t n_console;
-    uint64_t export_dropped; /* spans lost to export failures */
     int warned_export, warned_file;
-} W = {.file_fd = -1};
+    /* Loss accounting, reported once at exit (lt_export_shutdown). Written by the exporter
+     * thread with atomics, read by the exiting thread, which may stop waiting for it. */
+    uint64_t export_dropped; /* spans in batches the receiver never accepted */
+    uint64_t rejected;       /* spans the receiver refused in a partial success */
+    uint64_t pending;        /* exchanges (and the root span) taken off the queue whose
+                                fate is not known yet: lost if the exit stops waiting */
+    int last_status;         /* HTTP status of the last failed export, 0 for none */
+    int last_rc;             /* its transport code (-ECONNREFUSED, -ETIMEDOUT, ...) */
+    char reject_msg[128];    /* first partial_success error_message (exporter thread) */
+    /* Caps every transport deadline (CLOCK_MONOTONIC ns): lowered by the exiting thread so
+     * an export in progress ends before the exit stops waiting. */
+    uint64_t deadline_cap;
+} W = {.file_fd = -1, .deadline_cap = UINT64_MAX};
+
+static void count(uint64_t *c, uint64_t n)
+{
+    __atomic_add_fetch(c, n, __ATOMIC_RELAXED);
+}
+
+static void uncount(uint64_t *c, uint64_t n)
+{
+    __atomic_sub_fetch(c, n, __ATOMIC_RELAXED);
+}
 
 /* libcurl uses libcrypto, which the process tears down at exit (OPENSSL_cleanup runs from
  * atexit). Every libcurl call is bracketed so the exiting thread never lets exit proceed
@@ -130,6 +153,7 @@ static void setup_exporters(void)
             .client_cert = lt_cfg.client_cert,
             .client_key = lt_cfg.client_key,
             .user_agent = ua,
+            .deadline_cap_ns = &W.deadline_cap,
         };
         if (client_enter()) {
             /* fork() waits for this phase: a child must not inherit libcurl or OpenSSL
@@ -223,20 +247,35 @@ static void ship(struct lt_span *batch, size_t n, uint64_t deadline)
         } else {
             rc = send_once(body, len, ctype, deadline, &status);
         }
-        W.collector_down = rc == -ECONNREFUSED || rc == -ETIMEDOUT;
+        __atomic_store_n(&W.collector_down, rc == -ECONNREFUSED || rc == -ETIMEDOUT,
+                         __ATOMIC_RELAXED);
         lt_log(LT_LOG_DEBUG, "exported %zu span(s): rc=%d http=%d", n, rc, status);
-        if (rc != 0) {
-            W.export_dropped += n;
+        if (rc == 0) {
+            /* OTLP "Partial Success": accepted, not retried; the rejected spans are lost. */
+            const char *msg = NULL;
+            int64_t rej = lt_transport_rejected(W.transport, &msg);
+            if (rej > 0) {
+                count(&W.rejected, (uint64_t)rej > n ? n : (uint64_t)rej);
+                if (msg && !W.reject_msg[0])
+                    snprintf(W.reject_msg, sizeof(W.reject_msg), "%s", msg);
+            }
+        } else {
+            count(&W.export_dropped, n);
+            __atomic_store_n(&W.last_status, status, __ATOMIC_RELAXED);
+            __atomic_store_n(&W.last_rc, rc, __ATOMIC_RELAXED);
+            /* The count goes out once, at exit; this is only the first failure's detail. */
             if (!W.warned_export) {
                 W.warned_export = 1;
                 if (status)
-                    lt_log(LT_LOG_WARN, "OTLP receiver %s answered HTTP %d; spans dropped",
-                           lt_cfg.traces_url, status);
+                    lt_log(LT_LOG_INFO, "OTLP receiver %s answered HTTP %d; spans dropped",
+                           lt_cfg.traces_url_log, status);
                 else
-                    lt_log(LT_LOG_WARN, "cannot reach the OTLP receiver at %s; spans dropped",
-                           lt_cfg.traces_url);
+                    lt_log(LT_LOG_INFO, "cannot reach the OTLP receiver at %s: %s",
+                           lt_cfg.traces_url_log, strerror(-rc));
             }
         }
+    } else {
+        count(&W.export_dropped, n); /* could not encode (ENOMEM) */
     }
     free(body);
 }
@@ -274,8 +313,10 @@ static void process(struct lt_exchange *xs, struct lt_span *extra, uint64_t dead
             s = span_of(xs);
             lt_exchange_free(xs);
             xs = next;
-            if (!s)
+            if (!s) {
+                uncount(&W.pending, 1); /* not a span: nothing lost */
                 continue;
+            }
         } else if (extra) {
             s = extra;
             extra = NULL;
@@ -291,6 +332,7 @@ static void process(struct lt_exchange *xs, struct lt_span *extra, uint64_t dead
         }
         if ((!s && n) || n == lt_cfg.bsp_max_batch) {
             ship(head, n, deadline);
+            uncount(&W.pending, n);
             retire(head);
             head = tail = NULL;
             n = 0;
@@ -313,11 +355,13 @@ static void *worker_main(void *arg)
             if (pthread_cond_timedwait(&W.q.cond, &W.q.lock, &ts) == ETIMEDOUT)
                 break;
         }
+        size_t taken = W.q.n;
         struct lt_exchange *xs = lt_queue_take_locked(&W.q);
         bool closing = W.q.closing;
         struct lt_span *root = closing ? W.root : NULL;
         if (closing)
             W.root = NULL;
+        count(&W.pending, taken + (root ? 1 : 0));
         pthread_mutex_unlock(&W.q.lock);
 
         uint64_t deadline = mono_ns() + (uint64_t)lt_cfg.bsp_export_timeout_ms * 1000000u;
@@ -325,7 +369,8 @@ static void *worker_main(void *arg)
             /* Finish before the exiting thread stops waiting: after that the process tears
              * down libraries this thread may be using. */
             deadline = W.exit_deadline > EXIT_MARGIN_NS ? W.exit_deadline - EXIT_MARGIN_NS : 0;
-            if (W.collector_down && deadline > mono_ns() + 1000000000u)
+            if (__atomic_load_n(&W.collector_down, __ATOMIC_RELAXED) &&
+                deadline > mono_ns() + 1000000000u)
                 deadline = mono_ns() + 1000000000u; /* it was down before: one short try */
         }
         W.closing = closing;
@@ -334,15 +379,10 @@ static void *worker_main(void *arg)
         if (closing) {
             if (lt_cfg.export_console && W.have_res)
                 lt_console_write(2, &W.res, W.console);
-            uint64_t dropped = W.export_dropped;
             pthread_mutex_lock(&W.q.lock);
-            dropped += W.q.dropped;
             W.done = true;
             pthread_cond_broadcast(&W.done_cond);
             pthread_mutex_unlock(&W.q.lock);
-            if (dropped)
-                lt_log(LT_LOG_WARN, "%llu span(s) could not be exported",
-                       (unsigned long long)dropped);
             return NULL;
         }
         pthread_mutex_lock(&W.q.lock);
@@ -380,6 +420,51 @@ bool lt_export_submit(struct lt_exchange *x)
     return true;
 }
 
+/* Copy `in` into `out` as one printable line: control bytes (a receiver's message could
+ * hold a newline) become '?'. */
+static void one_line(char *out, size_t cap, const char *in)
+{
+    size_t i = 0;
+    for (; in[i] && i + 1 < cap; i++)
+        out[i] = (unsigned char)in[i] < 0x20 || in[i] == 0x7f ? '?' : in[i];
+    out[i] = '\0';
+}
+
+/* The one warning about lost spans, at exit (the count is final, or what the exit could not
+ * wait for is counted as lost). Wording, for scripts and the README:
+ *   llmtap[PID]: N span(s) dropped (queue full: Q, export failed: F, rejected by receiver: R)
+ * followed, when known, by "; last error: HTTP 503" / "; last error: <strerror>" and
+ * "; receiver said: <partial_success.error_message>". Caller holds q.lock. */
+static void report_drops_locked(bool abandoned)
+{
+    uint64_t queue = W.q.dropped;
+    uint64_t failed = __atomic_load_n(&W.export_dropped, __ATOMIC_RELAXED);
+    uint64_t rejected = __atomic_load_n(&W.rejected, __ATOMIC_RELAXED);
+    if (abandoned) /* still queued, or taken and not exported in time: lost */
+        failed += W.q.n + (W.root ? 1 : 0) + __atomic_load_n(&W.pending, __ATOMIC_RELAXED);
+    uint64_t total = queue + failed + rejected;
+    if (!total)
+        return;
+    char err[96] = "", said[160] = "";
+    int status = __atomic_load_n(&W.last_status, __ATOMIC_RELAXED);
+    int rc = __atomic_load_n(&W.last_rc, __ATOMIC_RELAXED);
+    if (status)
+        snprintf(err, sizeof(err), "; last error: HTTP %d", status);
+    else if (rc)
+        snprintf(err, sizeof(err), "; last error: %s", strerror(-rc));
+    else if (abandoned)
+        snprintf(err, sizeof(err), "; last error: export timeout at exit");
+    if (rejected && !abandoned && W.reject_msg[0]) {
+        char msg[128];
+        one_line(msg, sizeof(msg), W.reject_msg);
+        snprintf(said, sizeof(said), "; receiver said: %s", msg);
+    }
+    lt_log(LT_LOG_WARN,
+           "%" PRIu64 " span(s) dropped (queue full: %" PRIu64 ", export failed: %" PRIu64
+           ", rejected by receiver: %" PRIu64 ")%s%s",
+           total, queue, failed, rejected, err, said);
+}
+
 void lt_export_shutdown(void)
 {
     if (__atomic_exchange_n(&W.shutdown_called, 1, __ATOMIC_ACQ_REL))
@@ -390,13 +475,22 @@ void lt_export_shutdown(void)
     lt_log(LT_LOG_DEBUG, "exit: exporter %s, %zu exchange(s) queued, root span %s",
            W.started == 1 ? "running" : "not running", W.q.n, root ? "yes" : "no");
     if (!W.started && !W.q.n && !root && !lt_cfg.export_console) {
+        report_drops_locked(false);
         pthread_mutex_unlock(&W.q.lock);
         return;
     }
     W.root = root;
     W.exit_deadline = deadline;
+    /* An export in progress (a scheduled round retrying a slow or failing receiver) must end
+     * before this thread stops waiting: cap every transport deadline from now on. */
+    uint64_t cap = deadline > EXIT_MARGIN_NS ? deadline - EXIT_MARGIN_NS : 0;
+    /* A receiver that could not be reached on the last try gets one short probe, as below. */
+    if (__atomic_load_n(&W.collector_down, __ATOMIC_RELAXED) && cap > mono_ns() + EXIT_PROBE_NS)
+        cap = mono_ns() + EXIT_PROBE_NS;
+    __atomic_store_n(&W.deadline_cap, cap, __ATOMIC_RELEASE);
     start_locked();
     if (W.started != 1) {
+        report_drops_locked(false);
         pthread_mutex_unlock(&W.q.lock);
         return;
     }
@@ -414,6 +508,7 @@ void lt_export_shutdown(void)
             if (pthread_cond_timedwait(&W.done_cond, &W.q.lock, &ts) == ETIMEDOUT)
                 break;
     }
+    report_drops_locked(!W.done);
     pthread_mutex_unlock(&W.q.lock);
 }
 
@@ -455,7 +550,11 @@ void lt_export_atfork_child(void)
     lt_span_free_list(W.console);
     W.console = W.console_tail = NULL;
     W.n_console = 0;
-    W.export_dropped = 0;
+    W.export_dropped = W.rejected = W.pending = 0;
+    W.last_status = W.last_rc = 0;
+    W.reject_msg[0] = '\0';
+    W.warned_export = 0;
+    W.deadline_cap = UINT64_MAX;
     /* The parent's exporter thread may have been half-way through loading libcurl when it
      * forked: what it had not finished, this process's exporter thread does again. */
     if (W.transport)

@@ -97,6 +97,33 @@ static void load_endpoint(void)
     strcpy(lt_cfg.traces_url + n, "/v1/traces");
 }
 
+/* traces_url for log lines: credentials in the URL's userinfo (http://user:pass@host/) are
+ * sent to the receiver, never written to stderr. */
+static void load_url_log(void)
+{
+    const char *u = lt_cfg.traces_url ? lt_cfg.traces_url : "-";
+    lt_cfg.traces_url_log = u;
+    const char *auth = strstr(u, "://");
+    auth = auth ? auth + 3 : u; /* libcurl reads a URL without a scheme as http:// */
+    size_t alen = strcspn(auth, "/?#");
+    const char *at = NULL;
+    for (const char *p = auth; p < auth + alen; p++)
+        if (*p == '@')
+            at = p;
+    if (!at)
+        return;
+    size_t head = (size_t)(auth - u);
+    char *m = malloc(head + 3 + strlen(at) + 1);
+    if (!m) {
+        lt_cfg.traces_url_log = "-";
+        return;
+    }
+    memcpy(m, u, head);
+    strcpy(m + head, "***");
+    strcat(m + head, at);
+    lt_cfg.traces_url_log = m;
+}
+
 static void load_capture(void)
 {
     const char *v = env("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT");
@@ -125,6 +152,7 @@ void lt_config_load(void)
     load_exporters();
     lt_cfg.file_path = dup_or_null(env("LLMTAP_FILE"));
     load_endpoint();
+    load_url_log();
 
     const char *proto = otlp_env("PROTOCOL");
     lt_cfg.protocol = LT_PROTO_HTTP_PROTOBUF;
@@ -162,4 +190,5 @@ void lt_config_load(void)
     lt_cfg.max_body = number("LLMTAP_MAX_BODY", 8u << 20);
     lt_cfg.max_queue_bytes = number("LLMTAP_MAX_QUEUE_BYTES", 64u << 20);
     lt_cfg.providers = dup_or_null(env("LLMTAP_PROVIDERS"));
+    lt_cfg.redact = dup_or_null(env("LLMTAP_REDACT"));
 }

@@ -28,11 +28,13 @@ enum lt_trace_mode {
 
 /** All settings. Strings are heap copies owned by the config (never freed: process life). */
 struct lt_config {
-    bool disabled;       /* OTEL_SDK_DISABLED=true, or a setuid/setgid process */
-    bool export_otlp;    /* OTEL_TRACES_EXPORTER contains otlp (default) */
-    bool export_console; /* ... contains console */
-    char *file_path;     /* LLMTAP_FILE: OTLP JSON lines, or NULL */
-    char *traces_url;    /* resolved OTLP traces URL */
+    bool disabled;              /* OTEL_SDK_DISABLED=true, or a setuid/setgid process */
+    bool export_otlp;           /* OTEL_TRACES_EXPORTER contains otlp (default) */
+    bool export_console;        /* ... contains console */
+    char *file_path;            /* LLMTAP_FILE: OTLP JSON lines, or NULL */
+    char *traces_url;           /* resolved OTLP traces URL */
+    const char *traces_url_log; /* the same for log lines: any userinfo ("user:pass@") masked as
+                             "***@"; never NULL once loaded (may point to traces_url) */
     enum lt_protocol protocol;
     char *headers;       /* OTEL_EXPORTER_OTLP_[TRACES_]HEADERS, or NULL */
     bool gzip;           /* ..._COMPRESSION=gzip */
@@ -51,6 +53,8 @@ struct lt_config {
     size_t max_body;        /* LLMTAP_MAX_BODY bytes, default 8 MiB */
     size_t max_queue_bytes; /* LLMTAP_MAX_QUEUE_BYTES, default 64 MiB */
     char *providers;        /* LLMTAP_PROVIDERS, or NULL */
+    char *redact;           /* LLMTAP_REDACT: POSIX ERE for captured content, or NULL
+                               (compiled by lt_redact_init, genai/redact.h) */
     int log_level;          /* LLMTAP_LOG: 0 warn (default), 1 info, 2 debug */
 };
 

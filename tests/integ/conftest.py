@@ -11,7 +11,21 @@ import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
-LIB = os.path.join(REPO, "build", "libllmtap.so")
+# make integ-asan / integ-tsan point LLMTAP_TEST_LIB at a sanitizer build and
+# LLMTAP_TEST_SANITIZER at its runtime, which is preloaded first.
+LIB = os.environ.get("LLMTAP_TEST_LIB") or os.path.join(REPO, "build", "libllmtap.so")
+SANITIZER = os.environ.get("LLMTAP_TEST_SANITIZER", "")
+PRELOAD = SANITIZER + ":" + LIB if SANITIZER else LIB
+# Sanitizer reports fail the run that printed them. Hosts (Python, curl) are not built with
+# the sanitizer: their own leaks at exit are not ours, so leak detection stays off.
+SANITIZER_ENV = {
+    "ASAN_OPTIONS": "detect_leaks=0:halt_on_error=1:abort_on_error=0:exitcode=86:"
+                    "handle_segv=1:allow_user_segv_handler=1:detect_odr_violation=0",
+    "UBSAN_OPTIONS": "halt_on_error=1:print_stacktrace=1",
+    "TSAN_OPTIONS": "halt_on_error=1:exitcode=86:report_signal_unsafe=0",
+}
+SANITIZER_MARKS = ("ERROR: AddressSanitizer", "runtime error:", "WARNING: ThreadSanitizer",
+                   "ERROR: LeakSanitizer", "ThreadSanitizer: ")
 GEN = os.path.join(HERE, "_gen")
 PROTO_DIR = os.path.join(REPO, "export", "otlp")
 PROTOS = [
@@ -37,6 +51,8 @@ def gen_protos():
 
 def pytest_configure(config):
     gen_protos()
+    config.addinivalue_line("markers", "threads: cases with several threads of the host "
+                            "racing through the agent; `make integ-tsan` runs them under TSan")
 
 
 # Environment variables a run must not inherit from the developer's shell.
@@ -170,8 +186,10 @@ def run(receiver_server, session_log):
         if agent:
             if not have_lib():
                 pytest.skip("build/libllmtap.so is not built (make lib)")
+            if SANITIZER:
+                e.update(SANITIZER_ENV)
             e.update({
-                "LD_PRELOAD": LIB,
+                "LD_PRELOAD": PRELOAD,
                 "OTEL_EXPORTER_OTLP_ENDPOINT": receiver_server.endpoint,
                 "OTEL_BSP_SCHEDULE_DELAY": "200",
                 "OTEL_SERVICE_NAME": "integ",
@@ -197,6 +215,10 @@ def run(receiver_server, session_log):
         dur = time.monotonic() - t0
         t1_ns = time.time_ns()
         err_s = err.decode("utf-8", "replace")
+        if agent and SANITIZER:
+            for mark in SANITIZER_MARKS:
+                if mark in err_s:
+                    pytest.fail("sanitizer report from %s:\n%s" % (cmd[:3], err_s[-6000:]))
         if agent:
             session_log.runs += 1
             session_log.stderr.append(err_s)

@@ -4,13 +4,20 @@ Plain HTTP on 127.0.0.1:<port>, POST /v1/traces (any path is accepted and record
 decoded with classes protoc generated from export/otlp (see conftest.gen_protos) and, for
 OTLP/JSON, google.protobuf.json_format after turning hex ids into base64: both protocols are
 decoded by code llmtap did not write. Every request is recorded (headers, protocol, raw body
-after gunzip, decoded message); spans() gives normalized dicts for assertions.
+after gunzip, decoded message, arrival time); spans() gives normalized dicts for assertions.
+
+Collector faults for the exporter tests (fault(), fail_next()): answer a status with extra
+headers (429 + Retry-After), reset the connection once the request is in, hang (read the
+request, never answer), or accept with an OTLP partial success (rejected_spans, error_message)
+in the request's encoding. Each faulty answer is recorded like any other request.
 """
 
 import base64
 import gzip
 import http.server
 import json
+import socket
+import struct
 import threading
 import time
 
@@ -153,6 +160,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             "error": None,
             "rejected": None,
             "status": 200,
+            "t": time.monotonic(),
         }
         try:
             if (self.headers.get("Content-Encoding") or "").lower() == "gzip":
@@ -173,18 +181,40 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 rec["error"] = "decode: %r" % e
         with rcv.lock:
             rcv.all_raw.append(rec["raw"])
-            fail = rcv._fail_left > 0
+            fail = rcv._fail_left != 0
+            mode, extra, partial = rcv._fail_mode, rcv._fail_headers, rcv._partial
+            gen = rcv._generation
             if fail:
-                rcv._fail_left -= 1
-                # Refused on purpose: keep what it held apart from the accepted spans.
-                rec["rejected"], rec["message"] = rec["message"], None
-                rec["status"] = rcv._fail_status
+                if rcv._fail_left > 0:
+                    rcv._fail_left -= 1
+                if mode == "partial":
+                    rec["partial"] = partial
+                else:
+                    # Refused on purpose: keep what it held apart from the accepted spans.
+                    rec["rejected"], rec["message"] = rec["message"], None
+                    rec["status"] = {"reset": "reset", "hang": "hang"}.get(mode,
+                                                                           rcv._fail_status)
             elif rec["error"]:
                 rec["status"] = 400
             rcv.requests.append(rec)
             rcv.cond.notify_all()
+        if fail and mode == "reset":
+            # RST instead of FIN: SO_LINGER with a zero timeout, then close.
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                       struct.pack("ii", 1, 0))
+            self.close_connection = True
+            self.connection.close()
+            return None
+        if fail and mode == "hang":
+            with rcv.lock:
+                rcv.cond.wait_for(lambda: rcv._generation != gen or rcv._stopping, 60)
+            self.close_connection = True
+            return None
+        if fail and mode == "partial":
+            body, ptype = rcv.partial_body(ctype, *partial)
+            return self._reply(200, ptype, body)
         if fail:
-            return self._reply(rec["status"], "application/json", b"{}")
+            return self._reply(rec["status"], "application/json", b"{}", extra)
         if rec["error"]:
             return self._reply(400, "text/plain", rec["error"].encode())
         if ctype == "application/json":
@@ -205,8 +235,13 @@ class OtlpReceiver:
         self.cond = threading.Condition(self.lock)
         self.requests = []
         self.all_raw = []
-        self._fail_left = 0
+        self._fail_left = 0  # > 0: that many more faulty answers; -1: every request
         self._fail_status = 503
+        self._fail_mode = "status"
+        self._fail_headers = ()
+        self._partial = (0, "")
+        self._generation = 0  # bumped by reset()/fault(): releases hanging handlers
+        self._stopping = False
         self.server = _Server(("127.0.0.1", port), _Handler)
         self.server.receiver = self
         self.port = self.server.server_address[1]
@@ -218,6 +253,9 @@ class OtlpReceiver:
         return self
 
     def stop(self):
+        with self.lock:
+            self._stopping = True
+            self.cond.notify_all()
         self.server.shutdown()
         self.server.server_close()
 
@@ -225,12 +263,55 @@ class OtlpReceiver:
         with self.lock:
             self.requests = []
             self._fail_left = 0
+            self._fail_mode = "status"
+            self._generation += 1
+            self.cond.notify_all()
 
-    def fail_next(self, n, status=503):
-        """Answer the next n requests with `status` (recorded, not decoded)."""
+    def fail_next(self, n, status=503, headers=()):
+        """Answer the next n requests with `status` and extra (name, value) headers (recorded,
+        not decoded)."""
+        self.fault("status", n, status=status, headers=headers)
+
+    def fault(self, mode, n=-1, status=503, headers=(), rejected=0, message=""):
+        """Misbehave for the next n requests (-1: every request until reset()). mode:
+        "status" answer `status` with extra `headers`; "reset" read the request, then reset
+        the connection (RST); "hang" read the request and never answer (until reset() or
+        stop()); "partial" accept it (its spans count as received) with an OTLP partial
+        success: ExportTraceServiceResponse.partial_success {rejected, message}."""
         with self.lock:
+            self._generation += 1
+            self.cond.notify_all()
+            self._fail_mode = mode
             self._fail_left = n
             self._fail_status = status
+            self._fail_headers = tuple(headers)
+            self._partial = (rejected, message)
+
+    @staticmethod
+    def partial_body(ctype, rejected, message):
+        """(body, content type) of an ExportTraceServiceResponse carrying partial_success, in
+        the request's encoding, produced by the protobuf library (not by llmtap's code)."""
+        from google.protobuf import json_format
+        m = _pb().ExportTraceServiceResponse()
+        m.partial_success.rejected_spans = rejected
+        m.partial_success.error_message = message
+        if ctype == "application/json":
+            return json_format.MessageToJson(m).encode(), "application/json"
+        return m.SerializeToString(), "application/x-protobuf"
+
+    def times(self):
+        """[(monotonic arrival time, status)] of every request since reset()."""
+        with self.lock:
+            return [(r["t"], r["status"]) for r in self.requests]
+
+    def span_count(self, kind=None):
+        """Spans in accepted requests (of `kind` if given), counted without normalizing."""
+        n = 0
+        for r in self.ok_requests():
+            for rs in r["message"].resource_spans:
+                for ss in rs.scope_spans:
+                    n += sum(1 for sp in ss.spans if kind is None or sp.kind == kind)
+        return n
 
     def ok_requests(self):
         with self.lock:

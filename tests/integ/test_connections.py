@@ -1,5 +1,6 @@
 """Keep-alive connections and concurrent threads: one span per exchange."""
 
+import pytest
 import mock_provider as M
 from integ_util import (assert_exchange, exchange_spans, py_cmd, root_spans, run_both,
                         wait_exchanges)
@@ -21,6 +22,7 @@ def test_keepalive_20_exchanges(run, mock, rcv):
     assert all(ends[i] <= starts[i + 1] for i in range(19))
 
 
+@pytest.mark.threads
 def test_keepalive_streams(run, mock, rcv):
     run_both(run, py_cmd("py_http_client", mock, provider="openai", stream=True,
                          extra=["--keepalive", "5"]))
@@ -30,6 +32,7 @@ def test_keepalive_streams(run, mock, rcv):
         assert_exchange(s, "openai", True, "localhost", mock.port)
 
 
+@pytest.mark.threads
 def test_threads_8(run, mock, rcv):
     run_both(run, py_cmd("py_http_client", mock, stream=True, extra=["--threads", "8"]))
     spans = wait_exchanges(rcv, 8)

@@ -100,6 +100,7 @@ def test_several_streams_one_connection(run, replay, rcv):
     assert len({s["trace_id"] for s in spans}) == 1
 
 
+@pytest.mark.threads
 @pytest.mark.parametrize("immediate", [False, True], ids=["multiplexed", "immediate"])
 def test_parallel(run, replay, rcv, tmp_path, immediate):
     """curl --parallel: four concurrent streamed transfers. Without --parallel-immediate curl

@@ -546,6 +546,165 @@ static void test_retry_after_beyond_deadline(void **state)
     server_stop(s);
 }
 
+/* partial_success in a protobuf ExportTraceServiceResponse: accepted, not retried, and the
+ * rejected count and message are reported. */
+static void test_partial_success_protobuf_read(void **state)
+{
+    /* partial_success (1) { rejected_spans (1) = 2, error_message (2) = "dropped" } */
+    static const struct step script[] = {{RESPOND, 200, NULL,
+                                          "\x0a\x0b\x08\x02\x12\x07"
+                                          "dropped"},
+                                         {RESPOND, 200, NULL, NULL}};
+    struct server *s = server_start(script, 2);
+    struct lt_transport_config c = config_for(s->port);
+    struct lt_transport *t = new_or_skip(&c);
+    const char *msg = NULL;
+    assert_int_equal(
+        lt_transport_send(t, BODY, 4, "application/x-protobuf", now_ns() + 3000 * MS, NULL), 0);
+    assert_int_equal(server_requests(s), 1);
+    assert_int_equal(lt_transport_rejected(t, &msg), 2);
+    assert_non_null(msg);
+    assert_string_equal(msg, "dropped");
+    /* The next accepted send without partial_success reports nothing rejected. */
+    assert_int_equal(
+        lt_transport_send(t, BODY, 4, "application/x-protobuf", now_ns() + 3000 * MS, NULL), 0);
+    assert_int_equal(lt_transport_rejected(t, &msg), 0);
+    assert_null(msg);
+    lt_transport_free(t);
+    server_stop(s);
+}
+
+/* OTLP/JSON partial success: rejectedSpans as a decimal string (the JSON mapping of int64) or
+ * as a number; an empty partialSuccess or an unreadable body rejects nothing. */
+static void test_partial_success_json_read(void **state)
+{
+    static const struct step script[] = {
+        {RESPOND, 200, NULL,
+         "{\"partialSuccess\":{\"rejectedSpans\":\"3\",\"errorMessage\":\"over quota\"}}"},
+        {RESPOND, 200, NULL, "{\"partialSuccess\":{\"rejectedSpans\":4}}"},
+        {RESPOND, 200, NULL, "{\"partialSuccess\":{}}"},
+        {RESPOND, 200, NULL, "{\"partialSuccess\":{\"rejectedSpans\":\"-5\"}}"},
+        {RESPOND, 200, NULL, "not json {"},
+    };
+    static const int64_t want[] = {3, 4, 0, 0, 0};
+    struct server *s = server_start(script, 5);
+    struct lt_transport_config c = config_for(s->port);
+    struct lt_transport *t = new_or_skip(&c);
+    for (size_t i = 0; i < 5; i++) {
+        const char *msg = (const char *)1;
+        assert_int_equal(
+            lt_transport_send(t, "{}", 2, "application/json", now_ns() + 3000 * MS, NULL), 0);
+        assert_int_equal(lt_transport_rejected(t, &msg), want[i]);
+        if (i == 0)
+            assert_string_equal(msg, "over quota");
+        else
+            assert_null(msg);
+    }
+    assert_int_equal(server_requests(s), 5); /* none of them retried */
+    lt_transport_free(t);
+    server_stop(s);
+}
+
+/* A garbage protobuf body is not a partial success. */
+static void test_partial_success_garbage_protobuf(void **state)
+{
+    static const struct step script[] = {{RESPOND, 200, NULL, "\x0a\x7f\x08"}};
+    struct server *s = server_start(script, 1);
+    struct lt_transport_config c = config_for(s->port);
+    struct lt_transport *t = new_or_skip(&c);
+    assert_int_equal(
+        lt_transport_send(t, BODY, 4, "application/x-protobuf", now_ns() + 3000 * MS, NULL), 0);
+    assert_int_equal(lt_transport_rejected(t, NULL), 0);
+    assert_int_equal(server_requests(s), 1);
+    lt_transport_free(t);
+    server_stop(s);
+}
+
+/* Retry-After outlives the send that got it: the next send waits for it, or, when its
+ * deadline comes first, gives up at once without a request. */
+static void test_retry_after_holds_next_send(void **state)
+{
+    static const struct step script[] = {{RESPOND, 429, "Retry-After: 1\r\n", NULL},
+                                         {RESPOND, 200, NULL, NULL}};
+    struct server *s = server_start(script, 2);
+    struct lt_transport_config c = config_for(s->port);
+    struct lt_transport *t = new_or_skip(&c);
+    uint64_t t0 = now_ns();
+    int status = 0;
+    assert_int_equal(
+        lt_transport_send(t, BODY, 4, "application/x-protobuf", t0 + 300 * MS, &status), -EAGAIN);
+    assert_int_equal(status, 429);
+    assert_int_equal(server_requests(s), 1);
+    uint64_t t1 = now_ns();
+    assert_int_equal(
+        lt_transport_send(t, BODY, 4, "application/x-protobuf", t1 + 300 * MS, &status), -EAGAIN);
+    assert_int_equal(status, 0);
+    assert_true(now_ns() - t1 < 100 * MS);
+    assert_int_equal(server_requests(s), 1);
+    assert_int_equal(
+        lt_transport_send(t, BODY, 4, "application/x-protobuf", now_ns() + 3000 * MS, &status), 0);
+    assert_int_equal(status, 200);
+    assert_int_equal(server_requests(s), 2);
+    assert_true(s->req[1].at_ns - s->req[0].at_ns >= 950 * MS);
+    lt_transport_free(t);
+    server_stop(s);
+}
+
+struct lower_arg {
+    uint64_t *cap;
+    uint64_t after_ns;
+};
+
+static void *lower_cap_later(void *arg)
+{
+    struct lower_arg *a = arg;
+    struct timespec ts = {0, (long)a->after_ns};
+    nanosleep(&ts, NULL);
+    __atomic_store_n(a->cap, now_ns(), __ATOMIC_RELEASE);
+    return NULL;
+}
+
+/* The deadline cap, lowered by another thread, ends a Retry-After wait at once. */
+static void test_deadline_cap_cuts_wait(void **state)
+{
+    static const struct step script[] = {{RESPOND, 503, "Retry-After: 5\r\n", NULL}};
+    struct server *s = server_start(script, 1);
+    uint64_t cap = UINT64_MAX;
+    struct lt_transport_config c = config_for(s->port);
+    c.deadline_cap_ns = &cap;
+    struct lt_transport *t = new_or_skip(&c);
+    struct lower_arg a = {&cap, 300 * MS};
+    pthread_t thr;
+    assert_int_equal(pthread_create(&thr, NULL, lower_cap_later, &a), 0);
+    uint64_t t0 = now_ns();
+    assert_int_equal(lt_transport_send(t, BODY, 4, "application/x-protobuf", t0 + 10000 * MS, NULL),
+                     -EAGAIN);
+    uint64_t took = now_ns() - t0;
+    pthread_join(thr, NULL);
+    assert_true(took >= 250 * MS);
+    assert_true(took < 300 * MS + SLACK_NS);
+    assert_int_equal(server_requests(s), 1);
+    lt_transport_free(t);
+    server_stop(s);
+}
+
+/* A cap already set bounds each attempt's timeout like the deadline does. */
+static void test_deadline_cap_bounds_attempt(void **state)
+{
+    static const struct step script[] = {{HANG, 0, NULL, NULL}};
+    struct server *s = server_start(script, 1);
+    uint64_t t0 = now_ns(), cap = t0 + 400 * MS;
+    struct lt_transport_config c = config_for(s->port);
+    c.timeout_ms = 10000;
+    c.deadline_cap_ns = &cap;
+    struct lt_transport *t = new_or_skip(&c);
+    assert_int_equal(lt_transport_send(t, BODY, 4, "application/x-protobuf", t0 + 10000 * MS, NULL),
+                     -ETIMEDOUT);
+    assert_true(now_ns() < cap + SLACK_NS);
+    lt_transport_free(t);
+    server_stop(s);
+}
+
 static void test_400_not_retried(void **state)
 {
     static const struct step script[] = {{RESPOND, 400, NULL, "bad request"}};
@@ -780,6 +939,12 @@ int main(void)
         cmocka_unit_test(test_429_retry_after_seconds),
         cmocka_unit_test(test_503_retry_after_http_date),
         cmocka_unit_test(test_retry_after_beyond_deadline),
+        cmocka_unit_test(test_partial_success_protobuf_read),
+        cmocka_unit_test(test_partial_success_json_read),
+        cmocka_unit_test(test_partial_success_garbage_protobuf),
+        cmocka_unit_test(test_retry_after_holds_next_send),
+        cmocka_unit_test(test_deadline_cap_cuts_wait),
+        cmocka_unit_test(test_deadline_cap_bounds_attempt),
         cmocka_unit_test(test_400_not_retried),
         cmocka_unit_test(test_500_not_retried),
         cmocka_unit_test(test_503_until_deadline),
