@@ -121,6 +121,7 @@ integ-tsan: tsan drivers $(BUILD)/tsan/early_init.so
 test: $(BOOT)
 	$(MAKE) lib
 	$(MAKE) unit
+	$(MAKE) lint
 	$(MAKE) fuzz-smoke
 	$(MAKE) integ
 	$(MAKE) integ-asan

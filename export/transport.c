@@ -77,6 +77,7 @@ static struct {
     curl_easy_cleanup_fn easy_cleanup;
     curl_slist_append_fn slist_append;
     curl_slist_free_all_fn slist_free_all;
+    void (*thread_stop)(void); /* OPENSSL_thread_stop of libcurl's libcrypto, or NULL */
 } curl = {.once = PTHREAD_ONCE_INIT};
 
 /* Retry schedule: exponential backoff with full jitter (delay = random in [0, min(cap,
@@ -120,12 +121,22 @@ static void load_curl(void)
     curl.easy_cleanup = (curl_easy_cleanup_fn)dlsym(lib, "curl_easy_cleanup");
     curl.slist_append = (curl_slist_append_fn)dlsym(lib, "curl_slist_append");
     curl.slist_free_all = (curl_slist_free_all_fn)dlsym(lib, "curl_slist_free_all");
+    /* A handle's lookup also searches its dependencies: libcurl's TLS library. */
+    *(void **)&curl.thread_stop = dlsym(lib, "OPENSSL_thread_stop");
+    if (!curl.thread_stop)
+        dlerror();
     if (!curl.global_init || !curl.easy_init || !curl.easy_setopt || !curl.easy_perform ||
         !curl.easy_getinfo || !curl.easy_cleanup || !curl.slist_append || !curl.slist_free_all)
         return;
     /* Thread-safe since libcurl 7.84 (Debian 12 ships 7.88); reference-counted, so a host
      * that uses libcurl itself is unaffected. */
     curl.ok = curl.global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
+}
+
+void lt_transport_thread_stop(void)
+{
+    if (curl.ok && curl.thread_stop)
+        curl.thread_stop();
 }
 
 static uint64_t now_ns(void)

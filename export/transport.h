@@ -56,6 +56,12 @@ int64_t lt_transport_rejected(const struct lt_transport *t, const char **message
 /** Free the transport. NULL is allowed. */
 void lt_transport_free(struct lt_transport *t);
 
+/** Release the calling thread's state in libcurl's TLS library (OPENSSL_thread_stop(3)) now,
+ *  instead of in a thread-exit destructor that would race with the exiting process tearing
+ *  that library down. Called by the exporter thread as its last libcurl-related act; a no-op
+ *  when libcurl was never loaded or its TLS library is not OpenSSL. */
+void lt_transport_thread_stop(void);
+
 /** Drop the transport's state in a fork child without touching the parent's connections
  *  (the handle is abandoned, not cleaned up). */
 void lt_transport_forget(struct lt_transport *t);

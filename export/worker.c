@@ -379,6 +379,8 @@ static void *worker_main(void *arg)
         if (closing) {
             if (lt_cfg.export_console && W.have_res)
                 lt_console_write(2, &W.res, W.console);
+            if (W.transport)
+                lt_transport_thread_stop(); /* before `done`: exit handlers may follow it */
             pthread_mutex_lock(&W.q.lock);
             W.done = true;
             pthread_cond_broadcast(&W.done_cond);

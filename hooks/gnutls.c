@@ -1,6 +1,8 @@
 /* gnutls.c — interposed GnuTLS record I/O (gnutls_record_send/recv, gnutls_deinit: Debian's
  * wget, libcurl3-gnutls, …), fed into the same reconstruction as OpenSSL (conn.h). Each
- * forwards first and returns its result and errno untouched. */
+ * forwards first and returns its result and errno untouched. As in ssl.c, the guard is held
+ * across the real record call, so a signal handler running on this thread meanwhile passes
+ * through every hook. */
 #include <errno.h>
 #include <stddef.h>
 #include <sys/types.h>
@@ -37,13 +39,15 @@ LT_EXPORT ssize_t gnutls_record_send(gnutls_session_t session, const void *data,
     send_fn real = (send_fn)lt_real_gnutls(LT_GNUTLS_RECORD_SEND);
     if (!real)
         return missing("gnutls_record_send");
+    if (!lt_active || !lt_guard_enter())
+        return real(session, data, size);
     ssize_t ret = real(session, data, size);
-    if (ret > 0 && lt_active && lt_guard_enter()) {
+    if (ret > 0) {
         int saved = errno;
         lt_conn_write(LT_CONN_GNUTLS, session, data, (size_t)ret);
         errno = saved;
-        lt_guard_leave();
     }
+    lt_guard_leave();
     return ret;
 }
 
@@ -52,8 +56,10 @@ LT_EXPORT ssize_t gnutls_record_recv(gnutls_session_t session, void *data, size_
     recv_fn real = (recv_fn)lt_real_gnutls(LT_GNUTLS_RECORD_RECV);
     if (!real)
         return missing("gnutls_record_recv");
+    if (!lt_active || !lt_guard_enter())
+        return real(session, data, size);
     ssize_t ret = real(session, data, size);
-    if (ret != GNUTLS_E_AGAIN && ret != GNUTLS_E_INTERRUPTED && lt_active && lt_guard_enter()) {
+    if (ret != GNUTLS_E_AGAIN && ret != GNUTLS_E_INTERRUPTED) {
         int saved = errno;
         if (ret > 0) {
             lt_conn_read(LT_CONN_GNUTLS, session, data, (size_t)ret);
@@ -65,8 +71,8 @@ LT_EXPORT ssize_t gnutls_record_recv(gnutls_session_t session, void *data, size_
                 lt_conn_eof(LT_CONN_GNUTLS, session);
         }
         errno = saved;
-        lt_guard_leave();
     }
+    lt_guard_leave();
     return ret;
 }
 

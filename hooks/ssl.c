@@ -1,7 +1,13 @@
 /* ssl.c — interposed OpenSSL entry points (OpenSSL 1.1 and 3 ABI). Each forwards to the
  * real function first and returns its result and errno untouched; only then, and only when
  * llmtap is active and not already on this thread's stack, the bytes that really moved are
- * given to the connection tracker. */
+ * given to the connection tracker.
+ * The guard is taken before the real read/write call, not after: while the thread is
+ * inside libssl (which allocates, and may hold the allocator's lock), a host signal handler
+ * that calls connect/write/SSL_* on this thread passes straight through every hook instead
+ * of doing llmtap work that is not async-signal-safe; and the socket I/O libssl itself does
+ * skips the plain-socket hooks. A siglongjmp out of a handler past the real call leaves
+ * the thread's guard set: that thread is then no longer traced (never a crash). */
 #include <errno.h>
 #include <stddef.h>
 
@@ -33,13 +39,15 @@ LT_EXPORT int SSL_write(SSL *ssl, const void *buf, int num)
     rw_fn real = (rw_fn)lt_real_ssl(LT_SSL_WRITE);
     if (!real)
         return missing("SSL_write");
+    if (!lt_active || !lt_guard_enter())
+        return real(ssl, (void *)buf, num);
     int ret = real(ssl, (void *)buf, num);
-    if (ret > 0 && lt_active && lt_guard_enter()) {
+    if (ret > 0) {
         int saved = errno;
         lt_conn_on_write(ssl, buf, (size_t)ret);
         errno = saved;
-        lt_guard_leave();
     }
+    lt_guard_leave();
     return ret;
 }
 
@@ -48,13 +56,15 @@ LT_EXPORT int SSL_write_ex(SSL *ssl, const void *buf, size_t num, size_t *writte
     rw_ex_fn real = (rw_ex_fn)lt_real_ssl(LT_SSL_WRITE_EX);
     if (!real)
         return missing("SSL_write_ex") + 1; /* 0 = failure for the _ex family */
+    if (!lt_active || !lt_guard_enter())
+        return real(ssl, (void *)buf, num, written);
     int ret = real(ssl, (void *)buf, num, written);
-    if (ret == 1 && written && *written && lt_active && lt_guard_enter()) {
+    if (ret == 1 && written && *written) {
         int saved = errno;
         lt_conn_on_write(ssl, buf, *written);
         errno = saved;
-        lt_guard_leave();
     }
+    lt_guard_leave();
     return ret;
 }
 
@@ -63,16 +73,16 @@ LT_EXPORT int SSL_read(SSL *ssl, void *buf, int num)
     rw_fn real = (rw_fn)lt_real_ssl(LT_SSL_READ);
     if (!real)
         return missing("SSL_read");
+    if (!lt_active || !lt_guard_enter())
+        return real(ssl, buf, num);
     int ret = real(ssl, buf, num);
-    if (lt_active && lt_guard_enter()) {
-        int saved = errno;
-        if (ret > 0)
-            lt_conn_on_read(ssl, buf, (size_t)ret);
-        else
-            lt_conn_on_read_fail(ssl, ret);
-        errno = saved;
-        lt_guard_leave();
-    }
+    int saved = errno;
+    if (ret > 0)
+        lt_conn_on_read(ssl, buf, (size_t)ret);
+    else
+        lt_conn_on_read_fail(ssl, ret);
+    errno = saved;
+    lt_guard_leave();
     return ret;
 }
 
@@ -81,16 +91,16 @@ LT_EXPORT int SSL_read_ex(SSL *ssl, void *buf, size_t num, size_t *readbytes)
     rw_ex_fn real = (rw_ex_fn)lt_real_ssl(LT_SSL_READ_EX);
     if (!real)
         return missing("SSL_read_ex") + 1;
+    if (!lt_active || !lt_guard_enter())
+        return real(ssl, buf, num, readbytes);
     int ret = real(ssl, buf, num, readbytes);
-    if (lt_active && lt_guard_enter()) {
-        int saved = errno;
-        if (ret == 1 && readbytes && *readbytes)
-            lt_conn_on_read(ssl, buf, *readbytes);
-        else if (ret != 1)
-            lt_conn_on_read_fail(ssl, ret);
-        errno = saved;
-        lt_guard_leave();
-    }
+    int saved = errno;
+    if (ret == 1 && readbytes && *readbytes)
+        lt_conn_on_read(ssl, buf, *readbytes);
+    else if (ret != 1)
+        lt_conn_on_read_fail(ssl, ret);
+    errno = saved;
+    lt_guard_leave();
     return ret;
 }
 

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 
 #include "../export/export.h"
@@ -41,16 +42,42 @@ static struct bucket {
     struct lt_conn *head;
 } table[NBUCKETS];
 
-/* Peer addresses by fd, filled by the connect hook. Calloc'ed on first connect: pages are
- * only touched for fds in use. Entries may tear under races; a torn entry only mislabels
- * a peer address attribute. */
+/* Peer addresses by fd, filled by the connect hook. Mapped on first connect (mmap, not
+ * malloc: connect is async-signal-safe and a host's signal handler may call it while the
+ * interrupted code holds the allocator's lock); pages are only touched for fds in use.
+ * A torn entry (see peer_slot) only mislabels a peer address attribute. */
 #define MAX_FD 65536
 struct peer {
     uint16_t port;
     uint8_t family; /* 0 = unknown */
     uint8_t addr[16];
 };
-static struct peer *peers;
+/* A table entry: a peer as three words, each stored and loaded atomically (relaxed), so
+ * that hooks on several threads (or a signal handler) reusing an fd number never race in the
+ * C11 sense; an entry read while it is rewritten may still mix two peers. */
+struct peer_slot {
+    uint64_t w[3]; /* family | port << 8; then the 16 address bytes */
+};
+static struct peer_slot *peers;
+
+static void slot_store(struct peer_slot *s, const struct peer *p)
+{
+    uint64_t w[3];
+    w[0] = (uint64_t)p->family | (uint64_t)p->port << 8;
+    memcpy(&w[1], p->addr, 16);
+    for (int i = 0; i < 3; i++)
+        __atomic_store_n(&s->w[i], w[i], __ATOMIC_RELAXED);
+}
+
+static struct peer slot_load(struct peer_slot *s)
+{
+    uint64_t w[3];
+    for (int i = 0; i < 3; i++)
+        w[i] = __atomic_load_n(&s->w[i], __ATOMIC_RELAXED);
+    struct peer p = {.family = (uint8_t)w[0], .port = (uint16_t)(w[0] >> 8)};
+    memcpy(p.addr, &w[1], 16);
+    return p;
+}
 
 uint64_t lt_conn_now_ns(void)
 {
@@ -108,10 +135,11 @@ int lt_conn_fd_peer(int fd, char *addr, size_t cap, int *port)
     if (fd < 0)
         return -1;
     struct peer p = {0};
-    if (peers && fd < MAX_FD)
-        p = peers[fd];
+    struct peer_slot *t = __atomic_load_n(&peers, __ATOMIC_ACQUIRE);
+    if (t && fd < MAX_FD)
+        p = slot_load(&t[fd]);
     if (!p.family) {
-        struct sockaddr_storage ss;
+        struct sockaddr_storage ss = {0};
         socklen_t len = sizeof(ss);
         if (getpeername(fd, (struct sockaddr *)&ss, &len) != 0)
             return -1;
@@ -476,14 +504,15 @@ void lt_conn_fd_connected(int fd, const struct sockaddr *sa, socklen_t len)
 {
     if (fd < 0 || fd >= MAX_FD || !sa)
         return;
-    if (!peers) {
-        struct peer *p = calloc(MAX_FD, sizeof(*p));
-        struct peer *expected = NULL;
-        if (!p)
+    if (!__atomic_load_n(&peers, __ATOMIC_ACQUIRE)) {
+        size_t size = MAX_FD * sizeof(struct peer_slot);
+        void *m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        struct peer_slot *expected = NULL;
+        if (m == MAP_FAILED)
             return;
-        if (!__atomic_compare_exchange_n(&peers, &expected, p, false, __ATOMIC_ACQ_REL,
-                                         __ATOMIC_ACQUIRE))
-            free(p);
+        if (!__atomic_compare_exchange_n(&peers, &expected, (struct peer_slot *)m, false,
+                                         __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+            munmap(m, size);
     }
     struct peer e = {0};
     if (sa->sa_family == AF_INET && len >= (socklen_t)sizeof(struct sockaddr_in)) {
@@ -497,13 +526,14 @@ void lt_conn_fd_connected(int fd, const struct sockaddr *sa, socklen_t len)
         e.port = ntohs(in6->sin6_port);
         memcpy(e.addr, &in6->sin6_addr, 16);
     }
-    peers[fd] = e;
+    slot_store(&__atomic_load_n(&peers, __ATOMIC_ACQUIRE)[fd], &e);
 }
 
 void lt_conn_fd_closed(int fd)
 {
-    if (peers && fd >= 0 && fd < MAX_FD)
-        peers[fd].family = 0;
+    struct peer_slot *t = __atomic_load_n(&peers, __ATOMIC_ACQUIRE);
+    if (t && fd >= 0 && fd < MAX_FD)
+        __atomic_store_n(&t[fd].w[0], 0, __ATOMIC_RELAXED);
 }
 
 void lt_conn_finish_all(void)
@@ -527,12 +557,23 @@ void lt_conn_finish_all(void)
     }
 }
 
+/* The parent's connection records as a fork child found them: kept reachable (a leak
+ * checker must not blame the host) but never used again. One generation is kept; older ones
+ * belong to processes further up. */
+static struct lt_conn *inherited[NBUCKETS];
+
 void lt_conn_after_fork(void)
 {
+    /* The records are the parent's: their exchanges are the parent's to finish and export
+     * (at the child's exit they would come out a second time, cut off), and another thread of
+     * the parent may have been half-way through parsing into one when it forked. The child
+     * starts with an empty table; a connection it goes on using (an inherited keep-alive
+     * socket) gets a fresh record on its next write. The records are not freed: that would
+     * copy heap pages the child never otherwise touches, and their locks may be held. */
     for (size_t i = 0; i < NBUCKETS; i++) {
         pthread_mutex_init(&table[i].lock, NULL);
-        for (struct lt_conn *c = table[i].head; c; c = c->hnext)
-            pthread_mutex_init(&c->lock, NULL);
+        inherited[i] = table[i].head;
+        table[i].head = NULL;
     }
 }
 

@@ -70,7 +70,9 @@ int lt_conn_fd_peer(int fd, char *addr, size_t cap, int *port);
 /** Process exit: every open LLM exchange is handed to the queue as ended by exit. */
 void lt_conn_finish_all(void);
 
-/** In a fork child: re-create the table's locks (the parent's may have been held). */
+/** In a fork child: re-create the table's locks (the parent's may have been held) and start
+ *  with an empty table; the parent's connections and their open exchanges stay the parent's
+ *  (not exported again by the child). Only from a pthread_atfork child handler. */
 void lt_conn_after_fork(void);
 
 #endif

@@ -4,19 +4,26 @@
 #include "init.h"
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/auxv.h>
+#include <unistd.h>
 
 #include "../export/export.h"
 #include "config.h"
 #include "conn.h"
+#include "guard.h"
 #include "genai/genai.h"
+#include "genai/redact.h"
 #include "log.h"
 #include "real.h"
 #include "trace/process.h"
 #include "trace/span.h"
 
 bool lt_active;
+int lt_pid;
+/* Set in a fork child (pthread_atfork): this process was made by fork without exec. */
+static bool fork_child_process;
 
 static void fork_prepare(void)
 {
@@ -31,6 +38,8 @@ static void fork_parent(void)
 
 static void fork_child(void)
 {
+    lt_pid = (int)getpid();
+    fork_child_process = true;
     lt_conn_after_fork();
     lt_export_atfork_child();
     lt_process_after_fork();
@@ -47,8 +56,27 @@ static void at_exit(void)
     lt_export_shutdown();
 }
 
+void lt_exit_now(void)
+{
+    /* Not in a vfork or posix_spawn child (no atfork handler ran there, so its pid differs
+     * from lt_pid): it shares the parent's memory, and the parent's state is not ours to
+     * touch. Not from inside llmtap (a signal handler that interrupted a hook). Only in
+     * fork children: for them _exit is the normal end (Python multiprocessing, billiard,
+     * pre-fork servers); a top process that calls _exit asked to skip clean-up. */
+    if (!lt_active || !fork_child_process || lt_guard || (int)getpid() != lt_pid)
+        return;
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old); /* our flush is not interrupted by handlers */
+    lt_guard = 1;
+    at_exit();
+    lt_guard = 0;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
 __attribute__((constructor)) static void lt_init(void)
 {
+    lt_pid = (int)getpid();
     lt_real_init_libc();
     /* setuid/setgid programs are left alone (no environment-driven file or network I/O). */
     if (getauxval(AT_SECURE))
@@ -60,6 +88,8 @@ __attribute__((constructor)) static void lt_init(void)
     lt_span_limits.value_length = lt_cfg.attr_value_limit;
     if (lt_genai_set_providers(lt_cfg.providers) != 0)
         lt_log(LT_LOG_WARN, "LLMTAP_PROVIDERS has malformed entries (ignored)");
+    /* Compiled once here; an invalid expression warns and drops all content (fail closed). */
+    lt_redact_init(lt_cfg.redact);
     lt_process_init();
     if (!lt_process_recording())
         return;
@@ -70,7 +100,7 @@ __attribute__((constructor)) static void lt_init(void)
      * at exit the flush runs first. It runs once. */
     atexit(at_exit);
     lt_active = true;
-    lt_log(LT_LOG_INFO, "active; exporting to %s", lt_cfg.traces_url ? lt_cfg.traces_url : "-");
+    lt_log(LT_LOG_INFO, "active; exporting to %s", lt_cfg.traces_url_log);
 }
 
 /* The reentrancy guard declared in guard.h. */

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 
 #include "conn.h"
@@ -29,13 +30,16 @@ void lt_plain_connected(int fd, int family)
         return;
     }
     if (!__atomic_load_n(&lt_plain_fds, __ATOMIC_ACQUIRE)) {
-        unsigned char *t = calloc(LT_PLAIN_MAX_FD, 1);
+        /* mmap, not malloc: connect is async-signal-safe, and a host's signal handler may
+         * call it while the code it interrupted holds the allocator's lock. */
+        void *m =
+            mmap(NULL, LT_PLAIN_MAX_FD, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         unsigned char *expected = NULL;
-        if (!t)
+        if (m == MAP_FAILED)
             return;
-        if (!__atomic_compare_exchange_n(&lt_plain_fds, &expected, t, false, __ATOMIC_ACQ_REL,
-                                         __ATOMIC_ACQUIRE))
-            free(t);
+        if (!__atomic_compare_exchange_n(&lt_plain_fds, &expected, (unsigned char *)m, false,
+                                         __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+            munmap(m, LT_PLAIN_MAX_FD);
     }
     set_state(fd, LT_FD_CANDIDATE);
 }

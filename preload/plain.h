@@ -21,7 +21,7 @@ enum lt_plain_fd {
     LT_FD_IGNORED = 3,   /* examined, not an LLM call (TLS, other protocols, other paths) */
 };
 
-/** The state table, calloc'ed on the first TCP connect; NULL before. */
+/** The state table, mapped on the first TCP connect; NULL before. */
 extern unsigned char *lt_plain_fds;
 
 /** The state of `fd`: one load, no lock. */
@@ -30,7 +30,7 @@ static inline enum lt_plain_fd lt_plain_state(int fd)
     unsigned char *t = __atomic_load_n(&lt_plain_fds, __ATOMIC_RELAXED);
     if (__builtin_expect(!t, 1) || (unsigned)fd >= LT_PLAIN_MAX_FD)
         return LT_FD_NONE;
-    return (enum lt_plain_fd)t[fd];
+    return (enum lt_plain_fd)__atomic_load_n(&t[fd], __ATOMIC_RELAXED); /* still one mov */
 }
 
 /** `fd` was connected (or is connecting) to an address of `family` (AF_INET/AF_INET6 make

@@ -31,16 +31,16 @@ static const char *const gnutls_names[LT_GNUTLS_NSYMS] = {
 static void *ssl_table[LT_SSL_NSYMS];
 static void *gnutls_table[LT_GNUTLS_NSYMS];
 
+/* Our own file, found once by lt_real_init_libc() (in the constructor, before any hook can
+ * run on another thread), so resolvers on several threads only read it. */
+static Dl_info self;
+static int have_self;
+
 /* Our own definitions, to detect dlsym returning the hook itself. */
 static void *self_addr(const char *name)
 {
-    static Dl_info self;
-    static int have_self;
-    if (!have_self) {
-        if (!dladdr((void *)&lt_real_init_libc, &self))
-            return NULL;
-        have_self = 1;
-    }
+    if (!have_self)
+        return NULL;
     void *h = dlopen(self.dli_fname, RTLD_NOLOAD | RTLD_LAZY);
     if (!h)
         return NULL;
@@ -59,6 +59,7 @@ static void *next_sym(const char *name)
 
 void lt_real_init_libc(void)
 {
+    have_self = dladdr((void *)&lt_real_init_libc, &self) != 0;
     lt_real.connect = (lt_connect_fn)next_sym("connect");
     lt_real.close = (lt_close_fn)next_sym("close");
     /* Function-pointer casts from dlsym's void * (POSIX guarantees they round-trip). */
@@ -75,6 +76,7 @@ void lt_real_init_libc(void)
     *(void **)&lt_real.read_chk = next_sym("__read_chk");
     *(void **)&lt_real.recv_chk = next_sym("__recv_chk");
     *(void **)&lt_real.recvfrom_chk = next_sym("__recvfrom_chk");
+    *(void **)&lt_real.exit_ = next_sym("_exit");
 }
 
 /* dl_iterate_phdr search: the first loaded object whose file name starts with `prefix`. */
@@ -95,6 +97,27 @@ static int find_lib(struct dl_phdr_info *info, size_t size, void *data)
         return 0;
     s->path = path;
     return 1;
+}
+
+/* Keep the library that defines `p` loaded for good. The tables cache real addresses, and
+ * a host may dlclose its TLS library and dlopen it again (plugins, Python's ctypes): an
+ * unloaded copy would leave us calling into unmapped memory, and the reloaded one may sit
+ * elsewhere. Pinning (RTLD_NODELETE on a NOLOAD handle: no new load, the flag stays after
+ * our dlclose) is chosen over re-resolving because noticing an unload needs a check on every
+ * call (dl_iterate_phdr's adds/subs counters, under the loader's lock) on the hot path, and
+ * a thread already inside the old copy would still crash; OpenSSL pins libcrypto and
+ * Debian's libssl.so.3 the same way (DF_1_NODELETE), libgnutls is not pinned. The cost: the
+ * library's pages stay mapped after the host's last dlclose. */
+static void pin(void *p)
+{
+    Dl_info info;
+    if (!dladdr(p, &info) || !info.dli_fname)
+        return;
+    void *h = dlopen(info.dli_fname, RTLD_NOLOAD | RTLD_NODELETE | RTLD_LAZY);
+    if (h)
+        dlclose(h); /* drops our reference only: RTLD_NODELETE keeps the object */
+    else
+        dlerror();
 }
 
 static void *resolve(const char *name, const char *lib_prefix)
@@ -119,6 +142,8 @@ static void *resolve(const char *name, const char *lib_prefix)
         lt_log_once(warned, LT_LOG_WARN, "real %s resolves to llmtap itself; tracing off", name);
         p = NULL;
     }
+    if (p)
+        pin(p);
     return p;
 }
 

@@ -35,6 +35,7 @@ struct lt_real_libc {
     ssize_t (*read_chk)(int, void *, size_t, size_t);
     ssize_t (*recv_chk)(int, void *, size_t, size_t, int);
     ssize_t (*recvfrom_chk)(int, void *, size_t, size_t, int, struct sockaddr *, socklen_t *);
+    void (*exit_)(int); /* _exit (also behind the _Exit hook: glibc's _Exit is an alias) */
 };
 extern struct lt_real_libc lt_real;
 

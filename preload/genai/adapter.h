@@ -28,6 +28,8 @@ struct lt_genai_ctx {
     const char *op;  /* gen_ai.operation.name: starts as the adapter's `operation`; an adapter
                         may point it at another static string in begin/request */
     int rc;          /* first -ENOMEM seen; returned by lt_genai_build_span() */
+    /* LLMTAP_REDACT applied to content by lt_genai_json_attr, or NULL (redact.h) */
+    const struct lt_redact *redact;
 };
 
 /** One API adapter: a vtable plus the size of its per-exchange state. genai.c allocates
@@ -98,7 +100,8 @@ void lt_genai_bool(struct lt_genai_ctx *c, const char *key, bool v);
 /** Set a string-array attribute from `n` strings (copied). */
 void lt_genai_str_array(struct lt_genai_ctx *c, const char *key, const char *const *v, size_t n);
 /** Serialise `tree` (compact JSON) into string attribute `key`, then delete `tree` (owned).
- *  NULL `tree` is a no-op. */
+ *  NULL `tree` is a no-op. Every string leaf is first redacted with c->redact (redact.h);
+ *  when that fails (invalid expression, ENOMEM) the attribute is left out. */
 void lt_genai_json_attr(struct lt_genai_ctx *c, const char *key, cJSON *tree);
 /** Mark the span failed: status ERROR with description `msg` (credentials scrubbed, see
  *  lt_genai_scrub) and error.type `type` ("_OTHER" when NULL/empty). Sets c->error. */
@@ -108,6 +111,13 @@ void lt_genai_oom(struct lt_genai_ctx *c);
 
 /* ---- JSON readers: NULL/false when the key is absent or of another type ---- */
 
+/** The string of item `v` (NULL allowed), or NULL when `v` is NULL or not a string. Inline
+ *  and with its own NULL test so the static analyzer sees that a non-NULL result means `v` is
+ *  a string item (cJSON_IsString(NULL) is false, but cJSON is opaque to it). */
+static inline const char *lt_json_as_str(const cJSON *v)
+{
+    return v && cJSON_IsString(v) ? v->valuestring : NULL;
+}
 /** The string value of `key` in object `o`, or NULL. */
 const char *lt_json_str(const cJSON *o, const char *key);
 /** The number value of `key` (not bool) into *out; false when absent or not a number. */

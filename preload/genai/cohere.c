@@ -61,8 +61,8 @@ static void content_part(struct lt_genai_ctx *c, cJSON *parts, const cJSON *p)
             lt_genai_part_text(c, parts, "reasoning", t, strlen(t));
     } else if (streq(type, "image_url")) {
         const cJSON *iu = cJSON_GetObjectItemCaseSensitive(p, "image_url");
-        lt_genai_part_image_url(c, parts,
-                                cJSON_IsString(iu) ? iu->valuestring : lt_json_str(iu, "url"));
+        const char *url = lt_json_as_str(iu);
+        lt_genai_part_image_url(c, parts, url ? url : lt_json_str(iu, "url"));
     }
 }
 

@@ -70,8 +70,8 @@ static int hexval(char ch)
 }
 
 /* Percent-decode `n` bytes of `s` into `out` (at most `cap` - 1 bytes, NUL-terminated); a
- * decoded NUL ends the name. */
-static void url_decode(const char *s, size_t n, char *out, size_t cap)
+ * decoded NUL ends the name. Returns the decoded length. */
+static size_t url_decode(const char *s, size_t n, char *out, size_t cap)
 {
     size_t o = 0;
     for (size_t i = 0; i < n && o + 1 < cap; i++) {
@@ -85,6 +85,7 @@ static void url_decode(const char *s, size_t n, char *out, size_t cap)
         out[o++] = ch;
     }
     out[o] = '\0';
+    return o;
 }
 
 /* Gemini API: /v1beta/models/{model}:{method}; Vertex AI:
@@ -107,11 +108,13 @@ static bool url_model(struct lt_genai_ctx *c, const char *t)
         if (memcmp(t + i, "/models/", 8) == 0)
             start = i + 8;
     char model[MAX_MODEL];
-    url_decode(t + start, mend - start, model, sizeof(model));
+    size_t len = url_decode(t + start, mend - start, model, sizeof(model));
     const char *m = model;
-    if (strncmp(m, "models/", 7) == 0) /* an encoded "models%2F…" */
+    if (len >= 7 && memcmp(m, "models/", 7) == 0) { /* an encoded "models%2F…" */
         m += 7;
-    if (*m)
+        len -= 7;
+    }
+    if (len)
         lt_genai_str(c, "gen_ai.request.model", m);
     return stream;
 }

@@ -18,6 +18,7 @@
 #include "../http/jsonseq.h"
 #include "../http/sse.h"
 #include "adapter.h"
+#include "redact.h"
 
 #define DEFAULT_MAX_DECODED ((size_t)64 << 20)
 #define SSE_MAX_EVENT ((size_t)8 << 20) /* one event; larger ones are dropped and counted */
@@ -67,6 +68,15 @@ void lt_genai_json_attr(struct lt_genai_ctx *c, const char *key, cJSON *tree)
 {
     if (!tree)
         return;
+    /* Content capture and LLMTAP_REDACT: redact before serialising, and fail closed — a
+     * tree that could not be redacted completely is not exported. */
+    int rrc = lt_redact_json(c->redact, tree);
+    if (rrc != 0) {
+        cJSON_Delete(tree);
+        if (rrc == -ENOMEM)
+            lt_genai_oom(c);
+        return;
+    }
     char *s = cJSON_PrintUnformatted(tree);
     cJSON_Delete(tree);
     if (!s) {
@@ -164,14 +174,13 @@ void lt_genai_fail(struct lt_genai_ctx *c, const char *type, const char *msg)
 
 const char *lt_json_str(const cJSON *o, const char *key)
 {
-    const cJSON *v = cJSON_IsObject(o) ? cJSON_GetObjectItemCaseSensitive(o, key) : NULL;
-    return cJSON_IsString(v) ? v->valuestring : NULL;
+    return lt_json_as_str(cJSON_IsObject(o) ? cJSON_GetObjectItemCaseSensitive(o, key) : NULL);
 }
 
 bool lt_json_num(const cJSON *o, const char *key, double *out)
 {
     const cJSON *v = cJSON_IsObject(o) ? cJSON_GetObjectItemCaseSensitive(o, key) : NULL;
-    if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble))
+    if (!v || !cJSON_IsNumber(v) || !isfinite(v->valuedouble))
         return false;
     *out = v->valuedouble;
     return true;
@@ -791,6 +800,7 @@ int lt_genai_build_span(struct lt_span *span, const struct lt_exchange *x,
         .span = span,
         .x = x,
         .capture = opt && opt->capture_content,
+        .redact = opt && opt->redact ? opt->redact : lt_redact_process(),
         .max_text = max,
     };
     const char *op = a ? a->operation : "chat";
@@ -860,12 +870,15 @@ int lt_genai_build_span(struct lt_span *span, const struct lt_exchange *x,
         lt_genai_double(&c, "gen_ai.response.time_to_first_chunk",
                         (double)(x->t_first_body_ns - x->t_start_ns) / 1e9);
 
-    /* Status: an HTTP error wins over anything seen in the body; a cut-off is reported only
-     * when nothing else explained the failure. */
+    /* Status: an HTTP error wins over anything seen in the body; a protocol error (the bytes
+     * stopped being HTTP llmtap can frame: malformed head or chunk size, head over
+     * LT_H1_MAX_HEAD) or a cut-off is reported only when nothing else explained the failure. */
     if (x->status >= 400)
         http_error(&c, x->status, resp.p, resp.n);
     else if (x->end == LT_END_RESET)
         h2_reset(&c, x->h2_error);
+    else if (x->end == LT_END_PROTOCOL && !c.error) /* not a cut-off: bytes we cannot frame */
+        lt_genai_fail(&c, "http_protocol_error", "the HTTP exchange could not be parsed");
     else if (x->end != LT_END_COMPLETE && !c.error)
         lt_genai_fail(&c, "response_cut_off", "response ended before it was complete");
     free(resp.owned);

@@ -80,11 +80,16 @@ bool lt_genai_detect(const char *host, size_t host_len, int port, const char *me
                      size_t method_len, const char *target, size_t target_len,
                      struct lt_detect *out);
 
+struct lt_redact;
+
 /** Options for span building. */
 struct lt_genai_options {
     bool capture_content; /* emit gen_ai.input.messages / output.messages / system_instructions
                              / tool.definitions (opt-in, SPEC.md "Content") */
     size_t max_decoded;   /* cap on a decoded body in bytes (0 = 64 MiB) */
+    const struct lt_redact *redact; /* LLMTAP_REDACT applied to captured content (redact.h);
+                                       NULL = the process's, lt_redact_process(). An
+                                       expression in the failed state drops all content. */
 };
 
 /** Fill `span` from a finished exchange: name "{operation} {request model}", kind CLIENT,

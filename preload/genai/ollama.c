@@ -77,9 +77,10 @@ static void tool_call_parts(struct lt_genai_ctx *c, cJSON *parts, const cJSON *c
             continue;
         const cJSON *fn = lt_json_obj(tc, "function");
         const cJSON *args = fn ? cJSON_GetObjectItemCaseSensitive(fn, "arguments") : NULL;
-        if (cJSON_IsString(args))
+        const char *args_str = lt_json_as_str(args);
+        if (args_str)
             lt_genai_part_tool_call(c, parts, lt_json_str(tc, "id"), lt_json_str(fn, "name"),
-                                    args->valuestring, strlen(args->valuestring));
+                                    args_str, strlen(args_str));
         else
             lt_genai_part_tool_call_json(c, parts, lt_json_str(tc, "id"), lt_json_str(fn, "name"),
                                          args);

@@ -130,8 +130,9 @@ static void tool_call_part(struct lt_genai_ctx *c, cJSON *parts, const char *id,
     const char *name = lt_json_str(fn, "name");
     const cJSON *args =
         cJSON_IsObject(fn) ? cJSON_GetObjectItemCaseSensitive(fn, "arguments") : NULL;
-    if (cJSON_IsString(args))
-        lt_genai_part_tool_call(c, parts, id, name, args->valuestring, strlen(args->valuestring));
+    const char *args_str = lt_json_as_str(args);
+    if (args_str)
+        lt_genai_part_tool_call(c, parts, id, name, args_str, strlen(args_str));
     else
         lt_genai_part_tool_call_json(c, parts, id, name, args);
 }
@@ -373,31 +374,33 @@ static struct ochoice *choice_at(struct lt_genai_ctx *c, struct ostate *s, int i
                          offsetof(struct ochoice, index), index, MAX_CHOICES);
 }
 
-/* The tool call a delta continues: by `index` when given, else by id, else the last one. */
-static struct otool *tool_at(struct lt_genai_ctx *c, struct ochoice *ch, const cJSON *tc)
+/* The position in ch->tools of the tool call a delta continues: by `index` when given, else
+ * by id, else the last one; a new entry when none matches. -1 past MAX_TOOLS or on ENOMEM.
+ * (A position rather than a pointer: ch->tools is never NULL while n_tools > 0.) */
+static int tool_at(struct lt_genai_ctx *c, struct ochoice *ch, const cJSON *tc)
 {
     int64_t index;
     bool has_index = lt_json_int(tc, "index", &index);
     const char *id = lt_json_str(tc, "id");
     for (size_t i = 0; i < ch->n_tools; i++) {
-        struct otool *t = &ch->tools[i];
+        const struct otool *t = &ch->tools[i];
         if (has_index ? t->index == index : (id && *id ? streq(t->id, id) : false))
-            return t;
+            return (int)i;
     }
     if (!has_index && !(id && *id) && ch->n_tools)
-        return &ch->tools[ch->n_tools - 1];
+        return (int)ch->n_tools - 1;
     if (ch->n_tools >= MAX_TOOLS)
-        return NULL;
+        return -1;
     struct otool *nt = realloc(ch->tools, (ch->n_tools + 1) * sizeof(*nt));
     if (!nt) {
         lt_genai_oom(c);
-        return NULL;
+        return -1;
     }
     ch->tools = nt;
     struct otool *t = &nt[ch->n_tools++];
     memset(t, 0, sizeof(*t));
     t->index = has_index && index >= 0 && index <= 0x7fffffff ? (int)index : (int)ch->n_tools - 1;
-    return t;
+    return (int)ch->n_tools - 1;
 }
 
 static void stream_choice(struct lt_genai_ctx *c, struct ostate *s, const cJSON *chj)
@@ -445,9 +448,10 @@ static void stream_choice(struct lt_genai_ctx *c, struct ostate *s, const cJSON 
     const cJSON *tc;
     cJSON_ArrayForEach(tc, lt_json_arr(d, "tool_calls"))
     {
-        struct otool *t = tool_at(c, ch, tc);
-        if (!t)
+        int k = tool_at(c, ch, tc);
+        if (k < 0)
             continue;
+        struct otool *t = &ch->tools[k];
         const char *id = lt_json_str(tc, "id");
         if (id && *id && !t->id)
             t->id = dup_str(c, id);

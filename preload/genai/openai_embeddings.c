@@ -89,10 +89,11 @@ static void response(void *st, struct lt_genai_ctx *c, const cJSON *resp)
     const cJSON *first = cJSON_GetArrayItem(lt_json_arr(resp, "data"), 0);
     const cJSON *emb =
         cJSON_IsObject(first) ? cJSON_GetObjectItemCaseSensitive(first, "embedding") : NULL;
+    const char *b64 = lt_json_as_str(emb);
     if (cJSON_IsArray(emb) && cJSON_GetArraySize(emb) > 0) {
         lt_genai_int(c, "gen_ai.embeddings.dimension.count", cJSON_GetArraySize(emb));
-    } else if (cJSON_IsString(emb)) {
-        long long n = base64_len(emb->valuestring);
+    } else if (b64) {
+        long long n = base64_len(b64);
         if (n > 0 && n % 4 == 0)
             lt_genai_int(c, "gen_ai.embeddings.dimension.count", n / 4);
     }

@@ -63,7 +63,9 @@ static void conversation(struct lt_genai_ctx *c, const cJSON *o)
 {
     const cJSON *conv =
         cJSON_IsObject(o) ? cJSON_GetObjectItemCaseSensitive(o, "conversation") : NULL;
-    const char *id = cJSON_IsString(conv) ? conv->valuestring : lt_json_str(conv, "id");
+    const char *id = lt_json_as_str(conv);
+    if (!id)
+        id = lt_json_str(conv, "id");
     if (id && *id)
         lt_genai_str(c, "gen_ai.conversation.id", id);
 }

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -337,9 +338,15 @@ struct collect {
 static int collect_cb(void *ud, const char *p, size_t n)
 {
     struct collect *c = ud;
-    if (c->len + n + 1 > c->cap) {
+    /* Room for n more bytes and the NUL lt_decode_all() adds (len <= cap; no wrap-around). */
+    if (n >= c->cap - c->len) {
+        if (n > SIZE_MAX / 2 - c->len) { /* so neither `need` nor `want` can wrap */
+            c->oom = true;
+            return -ENOMEM;
+        }
+        size_t need = c->len + n + 1;
         size_t want = c->cap ? c->cap : 4096;
-        while (want < c->len + n + 1)
+        while (want < need)
             want *= 2;
         char *nb = realloc(c->buf, want);
         if (!nb) {

@@ -70,7 +70,9 @@ void lt_hex(const uint8_t *b, int n, char *out)
 
 void lt_traceparent_format(const struct lt_span_context *c, char *out)
 {
-    memcpy(out, "00-", 3);
+    static const uint8_t version = 0; /* the only version we write */
+    lt_hex(&version, 1, out);
+    out[2] = '-';
     lt_hex(c->trace_id, 16, out + 3);
     out[35] = '-';
     lt_hex(c->span_id, 8, out + 36);

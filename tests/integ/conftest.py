@@ -3,6 +3,7 @@ repo's OTLP protos, a throwaway CA + server certificate, the TLS mock provider, 
 receiver, and run() which starts a client under LD_PRELOAD=build/libllmtap.so."""
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -203,12 +204,17 @@ def run(receiver_server, session_log):
             session_log.files.add(e["LLMTAP_FILE"])
         t0 = time.monotonic()
         t0_ns = time.time_ns()
+        # Own session: on timeout the whole process group goes (grandchildren holding the
+        # pipes would otherwise keep communicate() waiting).
         p = subprocess.Popen(cmd, env=e, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             stdin=subprocess.DEVNULL, cwd=cwd)
+                             stdin=subprocess.DEVNULL, cwd=cwd, start_new_session=True)
         try:
             out, err = p.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
-            p.kill()
+            try:
+                os.killpg(p.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
             out, err = p.communicate()
             pytest.fail("%s did not finish within %ss\nstderr:\n%s"
                         % (cmd[:3], timeout, err.decode("utf-8", "replace")[-3000:]))

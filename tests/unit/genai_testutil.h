@@ -300,7 +300,8 @@ static void assert_split_invariant(const struct xspec *xs, bool capture)
 }
 
 /** gzip `n` bytes (zlib, gzip wrapper); caller frees *out. */
-__attribute__((unused)) static void gzip_bytes(const char *in, size_t n, char **out, size_t *out_len)
+__attribute__((unused)) static void gzip_bytes(const char *in, size_t n, char **out,
+                                               size_t *out_len)
 {
     z_stream z;
     memset(&z, 0, sizeof(z));

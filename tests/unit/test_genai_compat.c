@@ -1,9 +1,10 @@
 /* test_genai_compat.c — OpenAI-compatible providers and Azure OpenAI through the OpenAI-family
  * adapters: DeepSeek cache usage and reasoning_content, Groq's x_groq.usage and `reasoning`,
- * Mistral random_seed, thinking chunks and one-chunk tool calls, xAI usage details,
- * OpenRouter comments, `reasoning` deltas and mid-stream errors, Perplexity usage; Azure
- * deployment names as the request model (chat, embeddings, completions), content-filter
- * results left alone, Azure's empty-id stream chunks, split bodies. */
+ * Mistral random_seed, thinking chunks and one-chunk tool calls, tool-call deltas without
+ * `index` (matched by id, else the last call), xAI usage details, OpenRouter comments,
+ * `reasoning` deltas and mid-stream errors, Perplexity usage; Azure deployment names as the
+ * request model (chat, embeddings, completions), content-filter results left alone, Azure's
+ * empty-id stream chunks, split bodies. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -406,6 +407,35 @@ static void test_gzip(void **state)
     lt_exchange_free(x);
 }
 
+/* Some compatible servers stream tool-call deltas without `index`: a delta then continues the
+ * call with its `id`, or (no id either) the last call; a new id starts a new call. */
+static void test_stream_tool_calls_without_index(void **state)
+{
+    struct xspec xs = chat("openai", "compat.example", NULL, NULL, true);
+    struct lt_exchange *x = mk_exchange(&xs);
+    static const char body[] =
+        "data: {\"choices\":[{\"delta\":{\"tool_calls\":[{\"id\":\"call_a\",\"function\":"
+        "{\"name\":\"f\",\"arguments\":\"{\\\"x\\\"\"}}]}}]}\n\n"
+        "data: {\"choices\":[{\"delta\":{\"tool_calls\":[{\"id\":\"call_b\",\"function\":"
+        "{\"name\":\"g\",\"arguments\":\"{\\\"y\\\":\"}}]}}]}\n\n"
+        "data: {\"choices\":[{\"delta\":{\"tool_calls\":[{\"id\":\"call_a\",\"function\":"
+        "{\"arguments\":\":1}\"}}]}}]}\n\n"
+        "data: {\"choices\":[{\"delta\":{\"tool_calls\":[{\"function\":{\"arguments\":"
+        "\"2}\"}}]},\"finish_reason\":\"tool_calls\"}]}\n\n"
+        "data: [DONE]\n\n";
+    lt_buf_append(&x->resp_body, body, strlen(body));
+    struct lt_span *s = build(x, true);
+    assert_strs_attr(s, "gen_ai.response.finish_reasons", (const char *[]){"tool_calls", NULL});
+    assert_json_attr(s, "gen_ai.output.messages",
+                     "[{\"role\":\"assistant\",\"parts\":["
+                     "{\"type\":\"tool_call\",\"id\":\"call_a\",\"name\":\"f\","
+                     "\"arguments\":{\"x\":1}},"
+                     "{\"type\":\"tool_call\",\"id\":\"call_b\",\"name\":\"g\","
+                     "\"arguments\":{\"y\":2}}],\"finish_reason\":\"tool_calls\"}]");
+    lt_span_free(s);
+    lt_exchange_free(x);
+}
+
 static void test_split_halves(void **state)
 {
     static const char *const streams[][3] = {
@@ -441,6 +471,7 @@ int main(void)
         cmocka_unit_test(test_azure_content_filter_error),
         cmocka_unit_test(test_azure_deployment_names),
         cmocka_unit_test(test_gzip),
+        cmocka_unit_test(test_stream_tool_calls_without_index),
         cmocka_unit_test(test_split_halves),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

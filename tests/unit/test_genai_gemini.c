@@ -480,6 +480,8 @@ static void test_model_from_url(void **state)
     check_target("/v1beta/models/x%zz%4:generateContent", "x%zz%4", false);
     check_target("/v1beta/models/a%00b:generateContent", "a", false);
     check_target("/v1beta/models/:generateContent", NULL, false);
+    check_target("/v1beta/models%2F:generateContent", NULL, false); /* only the prefix */
+    check_target("/v1beta/models%2F%00x:generateContent", NULL, false);
     check_target("/v1beta/models/m:streamGenerateContentX", "m", false);
     check_target("/v1beta/models/m:streamGenerate", "m", false);
     check_target("/v1beta/models/gemini-pro", "gemini-pro", false);

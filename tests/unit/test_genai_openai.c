@@ -333,6 +333,46 @@ static void test_cut_off(void **state)
     lt_exchange_free(x);
 }
 
+/* The response stopped being HTTP llmtap can frame (malformed status line or chunk size, head
+ * over 64 KiB): a protocol error, not a cut-off; what the body said so far still counts. */
+static void test_protocol_error(void **state)
+{
+    struct xspec xs = STREAM;
+    xs.resp_file = NULL;
+    xs.end = LT_END_PROTOCOL;
+    struct lt_exchange *x = mk_exchange(&xs);
+    size_t n;
+    char *body = fixture("openai/stream.sse", &n);
+    lt_buf_append(&x->resp_body, body, n / 2);
+    free(body);
+    struct lt_span *s = build(x, false);
+    assert_int_equal(s->status, LT_STATUS_ERROR);
+    assert_str_attr(s, "error.type", "http_protocol_error");
+    assert_string_equal(s->status_message, "the HTTP exchange could not be parsed");
+    assert_str_attr(s, "gen_ai.response.id", "chatcmpl-C1aBcDeFgHiJkLmNoPqRsTuVwXyZ");
+    assert_absent(s, "gen_ai.usage.input_tokens");
+    lt_span_free(s);
+    lt_exchange_free(x);
+
+    /* No response head could be read: no status code either. */
+    xs.status = 0;
+    xs.content_type = NULL;
+    x = mk_exchange(&xs);
+    s = build(x, false);
+    assert_absent(s, "http.response.status_code");
+    assert_str_attr(s, "error.type", "http_protocol_error");
+    lt_span_free(s);
+    lt_exchange_free(x);
+
+    /* An HTTP error status still wins. */
+    xs.status = 429;
+    x = mk_exchange(&xs);
+    s = build(x, false);
+    assert_str_attr(s, "error.type", "429");
+    lt_span_free(s);
+    lt_exchange_free(x);
+}
+
 static void test_gzip_response(void **state)
 {
     struct lt_span *plain = build_spec(&CHAT, true);
@@ -524,6 +564,7 @@ int main(void)
         cmocka_unit_test(test_gzip_request),
         cmocka_unit_test(test_truncated_bodies),
         cmocka_unit_test(test_unparseable),
+        cmocka_unit_test(test_protocol_error),
         cmocka_unit_test(test_stream_without_content_type),
         cmocka_unit_test(test_compatible_provider),
         cmocka_unit_test(test_split_halves),
