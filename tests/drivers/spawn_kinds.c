@@ -112,6 +112,11 @@ int main(int argc, char **argv)
     SSL_CTX *ctx = drv_ctx(ca);
     int bad = drv_exchange(ctx, port, DRV_CHAT, stdout) != 200;
     fflush(stdout);
+    /* DRV_FORK_SETTLE_MS: give an agent's exporter thread time to ship that exchange and go
+     * idle before the children are made (see tests/integ/test_process.py, ASan). */
+    const char *settle = getenv("DRV_FORK_SETTLE_MS");
+    if (settle)
+        usleep((useconds_t)atoi(settle) * 1000u);
 
     pthread_t busy_t;
     if (busy && pthread_create(&busy_t, NULL, busy_main, ctx) != 0)

@@ -21,6 +21,13 @@ SANITIZER = os.environ.get("LLMTAP_TEST_SANITIZER", "")
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DRIVERS = os.path.join(REPO, "build", "drivers")
 TIMEOUT = 40  # seconds: a run that takes longer is a deadlock
+# GCC 12's ASan allocator takes no lock around fork(). A child forked while another thread
+# is inside malloc or free inherits that thread's size-class mutex locked and hangs in its
+# first allocation from that class (seen under load: the mutex's writer bit set, two
+# waiters, no holder). Without a sanitizer glibc's fork() holds the malloc locks, so it
+# cannot happen. Under ASan the drivers wait before forking so that llmtap's exporter
+# thread has shipped the parent's first exchange and sleeps on its condition variable.
+FORK_ENV = {"DRV_FORK_SETTLE_MS": "1000"} if "asan" in SANITIZER else None
 
 
 def drv(name, mock, *args):
@@ -98,7 +105,7 @@ SPAWN_KINDS = ["fork", "fork_exit_", "fork_exec", "vfork", "posix_spawn"]
 def test_spawn_kinds(run, mock, rcv, kind):
     """Two children made with `kind` after the parent's first exchange: every process's
     exchanges exported once, each child's process span under the parent's."""
-    r = run_both(run, drv("spawn_kinds", mock, kind, 2), timeout=TIMEOUT)
+    r = run_both(run, drv("spawn_kinds", mock, kind, 2), env=FORK_ENV, timeout=TIMEOUT)
     assert r.out.count(b"chatcmpl-llmtapMock0001") == 4
     spans = collect(rcv, 4, 3)
     assert len(exchange_spans(spans)) == 4
@@ -141,7 +148,7 @@ def test_fork_while_another_thread_streams(run, mock, rcv, kind):
 def test_child_killed_mid_stream(run, mock, rcv):
     """A child SIGKILLed after the first bytes of its stream: the parent carries on and
     exports its own spans; nothing of the child's is made up."""
-    r = run_both(run, drv("spawn_kinds", mock, "kill_stream", 1), timeout=TIMEOUT)
+    r = run_both(run, drv("spawn_kinds", mock, "kill_stream", 1), env=FORK_ENV, timeout=TIMEOUT)
     assert b"child 0: signal 9" in r.out
     spans = collect(rcv, 2, 1)
     assert len(exchange_spans(spans)) == 2
@@ -156,8 +163,8 @@ def test_parent_killed_children_carry_on(run, mock, rcv):
     """The parent SIGKILLs itself while three forked children stream and its exporter thread
     runs: the children finish, each exports its exchange and process span."""
     cmd = drv("spawn_kinds", mock, "orphans", 3)
-    base = run(cmd, timeout=TIMEOUT, agent=False)
-    got = run(cmd, timeout=TIMEOUT)
+    base = run(cmd, env=FORK_ENV, timeout=TIMEOUT, agent=False)
+    got = run(cmd, env=FORK_ENV, timeout=TIMEOUT)
     assert got.rc == base.rc == -9
     assert sorted(got.out.splitlines()) == sorted(base.out.splitlines())
     assert got.out.count(b"status 200") == 3
@@ -201,7 +208,7 @@ def test_python_children(run, mock, rcv, mode):
     skips atexit: the _exit hook flushes them), subprocess (vfork + exec) and posix_spawn."""
     cmd = [PY, os.path.join(CLIENTS, "py_multiproc.py"), "--url", mock.url, "--ca", mock.ca,
            "--minimal", "--mode", mode, "--children", "3"]
-    r = run_both(run, cmd, timeout=TIMEOUT)
+    r = run_both(run, cmd, env=FORK_ENV, timeout=TIMEOUT)
     assert r.out.count(b"chatcmpl-llmtapMock0001") == 4
     spans = collect(rcv, 4, 4)
     assert len(exchange_spans(spans)) == 4

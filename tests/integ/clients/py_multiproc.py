@@ -8,6 +8,7 @@ import multiprocessing
 import os
 import subprocess
 import sys
+import time
 
 import common
 import py_http_client
@@ -37,6 +38,8 @@ def main():
     common.emit(out)
     worst = status
     if a.mode == "mp_fork":
+        # DRV_FORK_SETTLE_MS: as in tests/drivers/spawn_kinds.c
+        time.sleep(int(os.environ.get("DRV_FORK_SETTLE_MS", "0")) / 1000)
         ctx = multiprocessing.get_context("fork")
         qs, ps = [], []
         for _ in range(a.children):
