@@ -40,7 +40,7 @@ UNIT_BIN  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 BOOT      := $(BUILD)/.bootstrap
 
 .PHONY: all lib unit integ drivers lint test demo fuzz fuzz-smoke clean format bootstrap asan tsan \
-        integ-asan integ-tsan
+        integ-asan integ-tsan bench bench-bin
 all: lib
 
 $(BOOT): scripts/bootstrap
@@ -90,6 +90,19 @@ $(BUILD)/drivers/%: tests/drivers/%.c | $(BOOT)
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -D_GNU_SOURCE -O2 -g $(WARN) $< -o $@ -lssl -lcrypto -lpthread -ldl
 drivers: $(DRIVER_BIN)
+
+# Benchmarks (`make bench`, issue 5): C programs in tests/bench/ (plain ones use OpenSSL only
+# and run under the agent; those that measure llmtap's internals link the core archive), run
+# by scripts/bench, which writes docs/PERFORMANCE.md. Not part of `make test`.
+BENCH_SRC := $(sort $(wildcard tests/bench/*.c))
+BENCH_BIN := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
+$(BUILD)/bench/%: tests/bench/%.c $(BUILD)/libllmtap_core.a | $(BOOT)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -fvisibility=default $< -o $@ $(BUILD)/libllmtap_core.a \
+	    $(LIBDIR)/libbrotlienc.a $(STATIC) $(LDLIBS) -lssl -lcrypto -lm
+bench-bin: lib drivers $(BENCH_BIN)
+bench: bench-bin
+	$(PYTHON) scripts/bench $(BENCH_ARGS)
 
 integ: lib drivers
 	cd tests/integ && $(PYTHON) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
