@@ -32,16 +32,30 @@ static size_t utf8_seq(const unsigned char *p)
  * be anything. */
 char *lt_utf8_repair(const char *s, bool *nomem)
 {
+    size_t len;
+    return lt_utf8_repair_len(s, &len, nomem);
+}
+
+char *lt_utf8_repair_len(const char *s, size_t *len_out, bool *nomem)
+{
     const unsigned char *p = (const unsigned char *)s;
     size_t n;
-    while (*p && (n = utf8_seq(p)) > 0)
+    for (;;) {
+        while (*p && *p < 0x80) /* ASCII, the common case, without a call per byte */
+            p++;
+        if (!*p || (n = utf8_seq(p)) == 0)
+            break;
         p += n;
-    if (!*p)
+    }
+    if (!*p) {
+        *len_out = (size_t)(p - (const unsigned char *)s);
         return NULL;
+    }
     size_t len = strlen(s);
     char *out = malloc(3 * len + 1);
     if (!out) {
         *nomem = true;
+        *len_out = 0;
         return NULL;
     }
     char *o = out;
@@ -58,5 +72,6 @@ char *lt_utf8_repair(const char *s, bool *nomem)
         }
     }
     *o = '\0';
+    *len_out = (size_t)(o - out);
     return out;
 }

@@ -59,6 +59,7 @@ static struct {
     int file_fd;
     struct lt_resource res;
     bool have_res;
+    struct lt_otlp_scratch scratch; /* protobuf encoder buffers reused between batches */
     struct lt_span *console, *console_tail;
     size_t n_console;
     int warned_export, warned_file;
@@ -224,16 +225,20 @@ static void ship(struct lt_span *batch, size_t n, uint64_t deadline)
     }
     if (!W.transport)
         return;
-    void *body = NULL;
+    char *json = NULL; /* heap, freed below; the protobuf body lives in W.scratch */
+    const void *body = NULL;
     size_t len = 0;
     const char *ctype;
     int rc;
     if (lt_cfg.protocol == LT_PROTO_HTTP_JSON) {
         ctype = "application/json";
-        rc = lt_otlp_json_encode(&W.res, batch, (char **)&body, &len);
+        rc = lt_otlp_json_encode(&W.res, batch, &json, &len);
+        body = json;
     } else {
         ctype = "application/x-protobuf";
-        rc = lt_otlp_pb_encode(&W.res, batch, (uint8_t **)&body, &len);
+        const uint8_t *pb = NULL;
+        rc = lt_otlp_pb_encode_scratch(&W.scratch, &W.res, batch, &pb, &len);
+        body = pb;
     }
     if (rc == 0) {
         int status = 0;
@@ -277,7 +282,7 @@ static void ship(struct lt_span *batch, size_t n, uint64_t deadline)
     } else {
         count(&W.export_dropped, n); /* could not encode (ENOMEM) */
     }
-    free(body);
+    free(json);
 }
 
 /* Keep spans for the console tree, or free them. */
@@ -377,6 +382,7 @@ static void *worker_main(void *arg)
         process(xs, root, deadline);
 
         if (closing) {
+            lt_otlp_scratch_free(&W.scratch);
             if (lt_cfg.export_console && W.have_res)
                 lt_console_write(2, &W.res, W.console);
             if (W.transport)

@@ -1,8 +1,10 @@
 /* io.c — interposed socket and fd I/O (send/recv/write/read and their vector, msg and
  * _FORTIFY_SOURCE variants) for plain-text HTTP to local model servers (plain.h). Each
  * forwards first and returns its result and errno untouched; an fd that is neither a
- * plain-HTTP candidate nor followed costs one byte load after the real call. */
+ * plain-HTTP candidate nor tracked costs one byte load and goes straight to libc (a tail
+ * call: no frame of ours on the stack during the real call). */
 #include <errno.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -34,11 +36,24 @@ static void resolve_libc(void)
         }                                                                                          \
     } while (0)
 
+/* Is `fd` followed by the I/O hooks (a plain-HTTP candidate or a tracked LLM socket)? One
+ * load (two before the first TCP connect). Checked BEFORE the real call, so that every other
+ * fd is a tail call into libc: an fd that is neither when the call starts cannot become
+ * tracked during it (that takes a connect() and a first write on it; the one case left out
+ * is a read already blocked on a socket whose connect() is still in flight on another
+ * thread), and a read that started on an fd which another thread then closed and whose
+ * number was reused for a new connection is not taken for that connection's bytes. */
+static inline bool followed(int fd)
+{
+    enum lt_plain_fd st = lt_plain_state(fd);
+    return st == LT_FD_CANDIDATE || st == LT_FD_TRACKED;
+}
+
 /* After a write-side call moved `ret` bytes from `iov`. */
 static inline void after_write(int fd, const struct iovec *iov, int iovcnt, ssize_t ret)
 {
     enum lt_plain_fd st = lt_plain_state(fd);
-    if (__builtin_expect(st != LT_FD_CANDIDATE && st != LT_FD_TRACKED, 1) || ret <= 0)
+    if ((st != LT_FD_CANDIDATE && st != LT_FD_TRACKED) || ret <= 0)
         return;
     if (!lt_active || !lt_guard_enter())
         return;
@@ -51,7 +66,7 @@ static inline void after_write(int fd, const struct iovec *iov, int iovcnt, ssiz
 /* After a read-side call returned `ret` into `iov` (of `want` bytes in all). */
 static inline void after_read(int fd, const struct iovec *iov, int iovcnt, ssize_t ret, size_t want)
 {
-    if (__builtin_expect(lt_plain_state(fd) != LT_FD_TRACKED, 1))
+    if (lt_plain_state(fd) != LT_FD_TRACKED)
         return;
     int saved = errno;
     if (ret < 0 && (saved == EAGAIN || saved == EWOULDBLOCK || saved == EINTR))
@@ -68,7 +83,12 @@ static inline void after_read(int fd, const struct iovec *iov, int iovcnt, ssize
     lt_guard_leave();
 }
 
-LT_EXPORT ssize_t send(int fd, const void *buf, size_t n, int flags)
+/* Each hook: the fast path (real function resolved, fd not followed) is a tail call; the
+ * rest is a cold function `<name>_slow`. */
+#define COLD __attribute__((noinline, cold))
+#define FAST(f, fd) (__builtin_expect(lt_real.f != NULL, 1) && __builtin_expect(!followed(fd), 1))
+
+COLD static ssize_t send_slow(int fd, const void *buf, size_t n, int flags)
 {
     NEED(send);
     ssize_t ret = lt_real.send(fd, buf, n, flags);
@@ -77,8 +97,15 @@ LT_EXPORT ssize_t send(int fd, const void *buf, size_t n, int flags)
     return ret;
 }
 
-LT_EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags, const struct sockaddr *addr,
-                         socklen_t alen)
+LT_EXPORT ssize_t send(int fd, const void *buf, size_t n, int flags)
+{
+    if (FAST(send, fd))
+        return lt_real.send(fd, buf, n, flags);
+    return send_slow(fd, buf, n, flags);
+}
+
+COLD static ssize_t sendto_slow(int fd, const void *buf, size_t n, int flags,
+                                const struct sockaddr *addr, socklen_t alen)
 {
     NEED(sendto);
     ssize_t ret = lt_real.sendto(fd, buf, n, flags, addr, alen);
@@ -87,7 +114,15 @@ LT_EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags, const str
     return ret;
 }
 
-LT_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
+LT_EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags, const struct sockaddr *addr,
+                         socklen_t alen)
+{
+    if (FAST(sendto, fd))
+        return lt_real.sendto(fd, buf, n, flags, addr, alen);
+    return sendto_slow(fd, buf, n, flags, addr, alen);
+}
+
+COLD static ssize_t sendmsg_slow(int fd, const struct msghdr *msg, int flags)
 {
     NEED(sendmsg);
     ssize_t ret = lt_real.sendmsg(fd, msg, flags);
@@ -96,7 +131,14 @@ LT_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
     return ret;
 }
 
-LT_EXPORT ssize_t write(int fd, const void *buf, size_t n)
+LT_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
+{
+    if (FAST(sendmsg, fd))
+        return lt_real.sendmsg(fd, msg, flags);
+    return sendmsg_slow(fd, msg, flags);
+}
+
+COLD static ssize_t write_slow(int fd, const void *buf, size_t n)
 {
     NEED(write);
     ssize_t ret = lt_real.write(fd, buf, n);
@@ -105,7 +147,14 @@ LT_EXPORT ssize_t write(int fd, const void *buf, size_t n)
     return ret;
 }
 
-LT_EXPORT ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
+LT_EXPORT ssize_t write(int fd, const void *buf, size_t n)
+{
+    if (FAST(write, fd))
+        return lt_real.write(fd, buf, n);
+    return write_slow(fd, buf, n);
+}
+
+COLD static ssize_t writev_slow(int fd, const struct iovec *iov, int iovcnt)
 {
     NEED(writev);
     ssize_t ret = lt_real.writev(fd, iov, iovcnt);
@@ -113,7 +162,14 @@ LT_EXPORT ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
     return ret;
 }
 
-LT_EXPORT ssize_t recv(int fd, void *buf, size_t n, int flags)
+LT_EXPORT ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
+{
+    if (FAST(writev, fd))
+        return lt_real.writev(fd, iov, iovcnt);
+    return writev_slow(fd, iov, iovcnt);
+}
+
+COLD static ssize_t recv_slow(int fd, void *buf, size_t n, int flags)
 {
     NEED(recv);
     ssize_t ret = lt_real.recv(fd, buf, n, flags);
@@ -125,8 +181,15 @@ LT_EXPORT ssize_t recv(int fd, void *buf, size_t n, int flags)
     return ret;
 }
 
-LT_EXPORT ssize_t recvfrom(int fd, void *buf, size_t n, int flags, struct sockaddr *addr,
-                           socklen_t *alen)
+LT_EXPORT ssize_t recv(int fd, void *buf, size_t n, int flags)
+{
+    if (FAST(recv, fd))
+        return lt_real.recv(fd, buf, n, flags);
+    return recv_slow(fd, buf, n, flags);
+}
+
+COLD static ssize_t recvfrom_slow(int fd, void *buf, size_t n, int flags, struct sockaddr *addr,
+                                  socklen_t *alen)
 {
     NEED(recvfrom);
     ssize_t ret = lt_real.recvfrom(fd, buf, n, flags, addr, alen);
@@ -137,7 +200,15 @@ LT_EXPORT ssize_t recvfrom(int fd, void *buf, size_t n, int flags, struct sockad
     return ret;
 }
 
-LT_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
+LT_EXPORT ssize_t recvfrom(int fd, void *buf, size_t n, int flags, struct sockaddr *addr,
+                           socklen_t *alen)
+{
+    if (FAST(recvfrom, fd))
+        return lt_real.recvfrom(fd, buf, n, flags, addr, alen);
+    return recvfrom_slow(fd, buf, n, flags, addr, alen);
+}
+
+COLD static ssize_t recvmsg_slow(int fd, struct msghdr *msg, int flags)
 {
     NEED(recvmsg);
     ssize_t ret = lt_real.recvmsg(fd, msg, flags);
@@ -150,7 +221,14 @@ LT_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
     return ret;
 }
 
-LT_EXPORT ssize_t read(int fd, void *buf, size_t n)
+LT_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
+{
+    if (FAST(recvmsg, fd))
+        return lt_real.recvmsg(fd, msg, flags);
+    return recvmsg_slow(fd, msg, flags);
+}
+
+COLD static ssize_t read_slow(int fd, void *buf, size_t n)
 {
     NEED(read);
     ssize_t ret = lt_real.read(fd, buf, n);
@@ -159,7 +237,14 @@ LT_EXPORT ssize_t read(int fd, void *buf, size_t n)
     return ret;
 }
 
-LT_EXPORT ssize_t readv(int fd, const struct iovec *iov, int iovcnt)
+LT_EXPORT ssize_t read(int fd, void *buf, size_t n)
+{
+    if (FAST(read, fd))
+        return lt_real.read(fd, buf, n);
+    return read_slow(fd, buf, n);
+}
+
+COLD static ssize_t readv_slow(int fd, const struct iovec *iov, int iovcnt)
 {
     NEED(readv);
     ssize_t ret = lt_real.readv(fd, iov, iovcnt);
@@ -170,7 +255,14 @@ LT_EXPORT ssize_t readv(int fd, const struct iovec *iov, int iovcnt)
     return ret;
 }
 
-LT_EXPORT ssize_t __read_chk(int fd, void *buf, size_t n, size_t buflen)
+LT_EXPORT ssize_t readv(int fd, const struct iovec *iov, int iovcnt)
+{
+    if (FAST(readv, fd))
+        return lt_real.readv(fd, iov, iovcnt);
+    return readv_slow(fd, iov, iovcnt);
+}
+
+COLD static ssize_t read_chk_slow(int fd, void *buf, size_t n, size_t buflen)
 {
     NEED(read_chk);
     ssize_t ret = lt_real.read_chk(fd, buf, n, buflen);
@@ -179,7 +271,14 @@ LT_EXPORT ssize_t __read_chk(int fd, void *buf, size_t n, size_t buflen)
     return ret;
 }
 
-LT_EXPORT ssize_t __recv_chk(int fd, void *buf, size_t n, size_t buflen, int flags)
+LT_EXPORT ssize_t __read_chk(int fd, void *buf, size_t n, size_t buflen)
+{
+    if (FAST(read_chk, fd))
+        return lt_real.read_chk(fd, buf, n, buflen);
+    return read_chk_slow(fd, buf, n, buflen);
+}
+
+COLD static ssize_t recv_chk_slow(int fd, void *buf, size_t n, size_t buflen, int flags)
 {
     NEED(recv_chk);
     ssize_t ret = lt_real.recv_chk(fd, buf, n, buflen, flags);
@@ -190,8 +289,15 @@ LT_EXPORT ssize_t __recv_chk(int fd, void *buf, size_t n, size_t buflen, int fla
     return ret;
 }
 
-LT_EXPORT ssize_t __recvfrom_chk(int fd, void *buf, size_t n, size_t buflen, int flags,
-                                 struct sockaddr *addr, socklen_t *alen)
+LT_EXPORT ssize_t __recv_chk(int fd, void *buf, size_t n, size_t buflen, int flags)
+{
+    if (FAST(recv_chk, fd))
+        return lt_real.recv_chk(fd, buf, n, buflen, flags);
+    return recv_chk_slow(fd, buf, n, buflen, flags);
+}
+
+COLD static ssize_t recvfrom_chk_slow(int fd, void *buf, size_t n, size_t buflen, int flags,
+                                      struct sockaddr *addr, socklen_t *alen)
 {
     NEED(recvfrom_chk);
     ssize_t ret = lt_real.recvfrom_chk(fd, buf, n, buflen, flags, addr, alen);
@@ -200,4 +306,12 @@ LT_EXPORT ssize_t __recvfrom_chk(int fd, void *buf, size_t n, size_t buflen, int
         after_read(fd, &v, 1, ret, n);
     }
     return ret;
+}
+
+LT_EXPORT ssize_t __recvfrom_chk(int fd, void *buf, size_t n, size_t buflen, int flags,
+                                 struct sockaddr *addr, socklen_t *alen)
+{
+    if (FAST(recvfrom_chk, fd))
+        return lt_real.recvfrom_chk(fd, buf, n, buflen, flags, addr, alen);
+    return recvfrom_chk_slow(fd, buf, n, buflen, flags, addr, alen);
 }

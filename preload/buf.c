@@ -39,6 +39,22 @@ int lt_buf_append(struct lt_buf *b, const void *p, size_t n)
     return 0;
 }
 
+int lt_buf_reserve(struct lt_buf *b, size_t n)
+{
+    if (b->max && n > b->max)
+        n = b->max;
+    if (n <= b->cap && b->data)
+        return 0;
+    char *nd = realloc(b->data, n + 1);
+    if (!nd)
+        return -ENOMEM;
+    if (!b->data)
+        nd[0] = '\0';
+    b->data = nd;
+    b->cap = n;
+    return 0;
+}
+
 void lt_buf_reset(struct lt_buf *b)
 {
     b->len = 0;

@@ -25,6 +25,11 @@ void lt_buf_init(struct lt_buf *b, size_t max);
  *  Returns 0, or -ENOMEM when growing failed (buffer unchanged, `truncated` set). */
 int lt_buf_append(struct lt_buf *b, const void *p, size_t n);
 
+/** Make room for `n` bytes in total (capped at `max`) in one allocation, so that appends up
+ *  to that size never reallocate (and copy). A hint only: returns 0, or -ENOMEM with the
+ *  buffer unchanged. */
+int lt_buf_reserve(struct lt_buf *b, size_t n);
+
 /** Drop the contents but keep the allocation (and the cap); clears `truncated`. */
 void lt_buf_reset(struct lt_buf *b);
 

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "genai/price.h"
 #include "log.h"
 
 struct lt_config lt_cfg;
@@ -146,6 +147,9 @@ void lt_config_load(void)
         lt_cfg.log_level = LT_LOG_DEBUG;
     else if (lv && strcasecmp(lv, "info") == 0)
         lt_cfg.log_level = LT_LOG_INFO;
+    else if (lv && (strcasecmp(lv, "off") == 0 || strcasecmp(lv, "none") == 0 ||
+                    strcasecmp(lv, "error") == 0))
+        lt_cfg.log_level = LT_LOG_OFF; /* llmtap has no error-level lines: error = off */
     lt_log_set_level(lt_cfg.log_level);
 
     lt_cfg.disabled = lt_config_bool(env("OTEL_SDK_DISABLED"));
@@ -191,4 +195,7 @@ void lt_config_load(void)
     lt_cfg.max_queue_bytes = number("LLMTAP_MAX_QUEUE_BYTES", 64u << 20);
     lt_cfg.providers = dup_or_null(env("LLMTAP_PROVIDERS"));
     lt_cfg.redact = dup_or_null(env("LLMTAP_REDACT"));
+    /* Only the path is kept here; the exporter thread reads the file on first use. */
+    lt_cfg.prices_path = dup_or_null(env("LLMTAP_PRICES"));
+    lt_price_configure(lt_cfg.prices_path);
 }

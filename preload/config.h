@@ -55,6 +55,8 @@ struct lt_config {
     char *providers;        /* LLMTAP_PROVIDERS, or NULL */
     char *redact;           /* LLMTAP_REDACT: POSIX ERE for captured content, or NULL
                                (compiled by lt_redact_init, genai/redact.h) */
+    char *prices_path;      /* LLMTAP_PRICES: price table file, "none" = no cost, or NULL for
+                               the default (handed to lt_price_configure, genai/price.h) */
     int log_level;          /* LLMTAP_LOG: 0 warn (default), 1 info, 2 debug */
 };
 

@@ -94,6 +94,166 @@ void lt_conn_finish(struct lt_exchange *x, enum lt_exchange_end end)
     lt_export_submit(x);
 }
 
+/* ---- the index (conn.h) ------------------------------------------------------------- */
+
+uint64_t lt_conn_index[LT_CONN_INDEX_SIZE];
+unsigned lt_conn_unindexed;
+/* Serialises inserts and deletes (taken inside a bucket lock, never the other way). */
+static pthread_mutex_t index_lock = PTHREAD_MUTEX_INITIALIZER;
+
+#define SLOT_EMPTY 0u
+#define SLOT_DELETED 1u
+#define SLOT_LIVE 0x80u
+#define INDEX_MASK (LT_CONN_INDEX_SIZE - 1)
+
+static inline uint64_t slot_get(uint32_t i)
+{
+    return __atomic_load_n(&lt_conn_index[i], __ATOMIC_ACQUIRE);
+}
+
+static inline void slot_put(uint32_t i, uint64_t w)
+{
+    __atomic_store_n(&lt_conn_index[i], w, __ATOMIC_RELEASE);
+}
+
+/* Can `key` be indexed (non-NULL, fits in 56 bits)? */
+static inline bool indexable(const void *key)
+{
+    uintptr_t k = (uintptr_t)key;
+    return k && k < ((uintptr_t)1 << 56);
+}
+
+unsigned lt_conn_interest_probe(const void *key)
+{
+    uintptr_t k = (uintptr_t)key;
+    if (!indexable(key)) /* NULL (nothing to do for it) or a key wider than 56 bits */
+        return k ? LT_CONN_READS | LT_CONN_WRITES | LT_CONN_KNOWN : 0;
+    uint32_t i = lt_conn_index_home(k);
+    for (int p = 0; p < LT_CONN_INDEX_PROBES; p++, i = (i + 1) & INDEX_MASK) {
+        uint64_t w = slot_get(i);
+        if ((w >> 8) == k)
+            return (unsigned)(w & 7);
+        if (w == SLOT_EMPTY)
+            break;
+    }
+    if (__atomic_load_n(&lt_conn_unindexed, __ATOMIC_RELAXED) != 0)
+        return LT_CONN_READS | LT_CONN_WRITES | LT_CONN_KNOWN;
+    return LT_CONN_WRITES;
+}
+
+/* The interest bits of `c` (its lock held, or not yet shared). */
+static inline unsigned interest_of(const struct lt_conn *c)
+{
+    switch (c->proto) {
+    case LT_PROTO_UNKNOWN:
+        return LT_CONN_KNOWN | LT_CONN_WRITES;
+    case LT_PROTO_H1:
+        return LT_CONN_KNOWN | LT_CONN_WRITES | (lt_conn_h1_busy(c) ? LT_CONN_READS : 0);
+    case LT_PROTO_H2:
+        return LT_CONN_KNOWN | LT_CONN_WRITES | LT_CONN_READS;
+    case LT_PROTO_IGNORED:
+        break;
+    }
+    return LT_CONN_KNOWN;
+}
+
+/* Add `key` with `bits`; false when it finds no slot (the caller counts it unindexed).
+ * Under the bucket lock of `key`. */
+static bool index_insert(const void *key, unsigned bits)
+{
+    if (!indexable(key))
+        return false;
+    uint64_t want = (uint64_t)(uintptr_t)key << 8;
+    uint64_t w = want | SLOT_LIVE | bits;
+    uint32_t i = lt_conn_index_home((uintptr_t)key);
+    bool done = false;
+    pthread_mutex_lock(&index_lock);
+    int64_t free_slot = -1;
+    for (int p = 0; p < LT_CONN_INDEX_PROBES; p++, i = (i + 1) & INDEX_MASK) {
+        uint64_t cur = slot_get(i);
+        if ((cur & ~(uint64_t)0xff) == want) { /* a stale entry: cannot happen, but be exact */
+            slot_put(i, w);
+            done = true;
+            break;
+        }
+        if (cur == SLOT_DELETED && free_slot < 0)
+            free_slot = i;
+        if (cur == SLOT_EMPTY) {
+            if (free_slot < 0)
+                free_slot = i;
+            break;
+        }
+    }
+    if (!done && free_slot >= 0) {
+        slot_put((uint32_t)free_slot, w);
+        done = true;
+    }
+    pthread_mutex_unlock(&index_lock);
+    return done;
+}
+
+/* Remove `key`; false when it was not indexed. Under the bucket lock of `key`. A deleted
+ * slot followed by an empty one is on no probe path: it (and deleted ones before it) become
+ * empty again, so probes stay short however many connections come and go. */
+static bool index_delete(const void *key)
+{
+    if (!indexable(key))
+        return false;
+    uint64_t want = (uint64_t)(uintptr_t)key << 8;
+    uint32_t i = lt_conn_index_home((uintptr_t)key);
+    bool found = false;
+    pthread_mutex_lock(&index_lock);
+    for (int p = 0; p < LT_CONN_INDEX_PROBES; p++, i = (i + 1) & INDEX_MASK) {
+        uint64_t cur = slot_get(i);
+        if ((cur & ~(uint64_t)0xff) == want) {
+            found = true;
+            break;
+        }
+        if (cur == SLOT_EMPTY)
+            break;
+    }
+    if (found) {
+        slot_put(i, SLOT_DELETED);
+        for (uint32_t k = 0; k < LT_CONN_INDEX_SIZE && slot_get(i) == SLOT_DELETED &&
+                             slot_get((i + 1) & INDEX_MASK) == SLOT_EMPTY;
+             k++, i = (i - 1) & INDEX_MASK)
+            slot_put(i, SLOT_EMPTY);
+    }
+    pthread_mutex_unlock(&index_lock);
+    return found;
+}
+
+/* index_publish() past the home slot. */
+static void index_publish_probe(const void *key, uint64_t w)
+{
+    if (!indexable(key))
+        return;
+    uint64_t want = (uint64_t)(uintptr_t)key << 8;
+    uint32_t i = lt_conn_index_home((uintptr_t)key);
+    for (int p = 0; p < LT_CONN_INDEX_PROBES; p++, i = (i + 1) & INDEX_MASK) {
+        uint64_t cur = slot_get(i);
+        if ((cur & ~(uint64_t)0xff) == want) {
+            if (cur != w)
+                __atomic_compare_exchange_n(&lt_conn_index[i], &cur, w, false, __ATOMIC_RELEASE,
+                                            __ATOMIC_RELAXED);
+            return;
+        }
+        if (cur == SLOT_EMPTY)
+            return;
+    }
+}
+
+/* Publish the interest bits of `c` (its lock held) when they changed. A slot that no longer
+ * holds this key (released meanwhile) is left alone. */
+static inline void index_publish(const struct lt_conn *c)
+{
+    uintptr_t k = (uintptr_t)c->key;
+    uint64_t w = (uint64_t)k << 8 | SLOT_LIVE | interest_of(c);
+    if (__builtin_expect(slot_get(lt_conn_index_home(k)) == w, 1))
+        return; /* unchanged, in its home slot */
+    index_publish_probe(c->key, w);
+}
+
 static struct bucket *bucket_of(const void *key)
 {
     uintptr_t h = (uintptr_t)key;
@@ -230,6 +390,8 @@ static struct lt_conn *conn_create(enum lt_conn_kind kind, const void *key)
     }
     c->hnext = b->head;
     b->head = c;
+    if (!index_insert(key, interest_of(c)))
+        __atomic_add_fetch(&lt_conn_unindexed, 1, __ATOMIC_RELAXED);
     pthread_mutex_unlock(&b->lock);
     if (c->proto != LT_PROTO_IGNORED)
         lt_export_arm_exit();
@@ -245,8 +407,11 @@ static struct lt_conn *conn_unlink(const void *key)
     while (*pp && (*pp)->key != key)
         pp = &(*pp)->hnext;
     struct lt_conn *c = *pp;
-    if (c)
+    if (c) {
         *pp = c->hnext;
+        if (!index_delete(key))
+            __atomic_sub_fetch(&lt_conn_unindexed, 1, __ATOMIC_RELAXED);
+    }
     pthread_mutex_unlock(&b->lock);
     return c;
 }
@@ -347,10 +512,41 @@ static bool start_proto(struct lt_conn *c, enum lt_conn_proto proto, const void 
     return lt_conn_h1_write(c, buf, n) == 0;
 }
 
+/* tchar (RFC 9110 §5.6.2): "!#$%&'*+-.^_`|~", DIGIT, ALPHA. */
+static bool is_tchar(unsigned char ch)
+{
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+           (ch && strchr("!#$%&'*+-.^_`|~", ch));
+}
+
+/* Can the first bytes a client wrote begin an HTTP/1.x request line or the HTTP/2 preface
+ * (empty lines, then a method token of at most 32 characters and a space; RFC 9112 §2.2,
+ * §3)? False for other protocols, which are then left alone at once instead of being
+ * buffered as a would-be request head. */
+static bool may_be_http(const void *buf, size_t n)
+{
+    const unsigned char *p = buf;
+    size_t i = 0;
+    while (i < n && (p[i] == '\r' || p[i] == '\n') && i < 8)
+        i++;
+    size_t start = i;
+    for (; i < n && i - start <= 32; i++) {
+        if (p[i] == ' ')
+            return i > start;
+        if (!is_tchar(p[i]))
+            return false;
+    }
+    return i - start <= 32; /* all token so far: undecided */
+}
+
 /* Client bytes on a connection whose protocol is not decided: compare them with the HTTP/2
  * preface (buffering at most its 24 bytes across writes) and start one protocol. */
 static void choose_proto(struct lt_conn *c, const void *buf, size_t n)
 {
+    if (!c->pre_n && !may_be_http(buf, n)) {
+        c->proto = LT_PROTO_IGNORED;
+        return;
+    }
     size_t take = n < sizeof(c->pre) - c->pre_n ? n : sizeof(c->pre) - c->pre_n;
     memcpy(c->pre + c->pre_n, buf, take);
     size_t have = c->pre_n + take;
@@ -401,6 +597,7 @@ void lt_conn_write(enum lt_conn_kind kind, const void *key, const void *buf, siz
         case LT_PROTO_IGNORED:
             break;
         }
+        index_publish(c);
         pthread_mutex_unlock(&c->lock);
     }
     conn_put(c);
@@ -409,6 +606,8 @@ void lt_conn_write(enum lt_conn_kind kind, const void *key, const void *buf, siz
 void lt_conn_read(enum lt_conn_kind kind, const void *key, const void *buf, size_t n)
 {
     (void)kind;
+    if (!(lt_conn_interest(key) & LT_CONN_READS))
+        return;
     struct lt_conn *c = conn_get(key);
     if (!c)
         return;
@@ -418,6 +617,7 @@ void lt_conn_read(enum lt_conn_kind kind, const void *key, const void *buf, size
             lt_conn_h1_read(c, buf, n);
         else if (c->proto == LT_PROTO_H2)
             lt_conn_h2_read(c, buf, n);
+        index_publish(c);
         pthread_mutex_unlock(&c->lock);
     }
     conn_put(c);
@@ -435,12 +635,15 @@ static void conn_ended(struct lt_conn *c)
 void lt_conn_eof(enum lt_conn_kind kind, const void *key)
 {
     (void)kind;
+    if (!(lt_conn_interest(key) & LT_CONN_READS))
+        return;
     struct lt_conn *c = conn_get(key);
     if (!c)
         return;
     if (c->proto == LT_PROTO_H1 || c->proto == LT_PROTO_H2) {
         pthread_mutex_lock(&c->lock);
         conn_ended(c);
+        index_publish(c);
         pthread_mutex_unlock(&c->lock);
     }
     conn_put(c);
@@ -449,6 +652,8 @@ void lt_conn_eof(enum lt_conn_kind kind, const void *key)
 void lt_conn_release(enum lt_conn_kind kind, const void *key)
 {
     (void)kind;
+    if (!(lt_conn_interest(key) & LT_CONN_KNOWN))
+        return;
     struct lt_conn *c = conn_unlink(key);
     if (!c)
         return;
@@ -470,6 +675,8 @@ void lt_conn_on_read(struct ssl_st *ssl, const void *buf, size_t n)
 
 void lt_conn_on_read_fail(struct ssl_st *ssl, int ret)
 {
+    if (!(lt_conn_interest(ssl) & LT_CONN_READS))
+        return;
     struct lt_conn *c = conn_get(ssl);
     if (!c)
         return;
@@ -489,6 +696,7 @@ void lt_conn_on_read_fail(struct ssl_st *ssl, int ret)
         if (!retry && get_error) {
             pthread_mutex_lock(&c->lock);
             conn_ended(c);
+            index_publish(c);
             pthread_mutex_unlock(&c->lock);
         }
     }
@@ -575,6 +783,13 @@ void lt_conn_after_fork(void)
         inherited[i] = table[i].head;
         table[i].head = NULL;
     }
+    /* The index goes with the table; only used slots are written (no page copied for
+     * nothing). */
+    pthread_mutex_init(&index_lock, NULL);
+    for (size_t i = 0; i < LT_CONN_INDEX_SIZE; i++)
+        if (__atomic_load_n(&lt_conn_index[i], __ATOMIC_RELAXED))
+            __atomic_store_n(&lt_conn_index[i], 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&lt_conn_unindexed, 0, __ATOMIC_RELAXED);
 }
 
 /* Static initialisation of the bucket locks (PTHREAD_MUTEX_INITIALIZER for each). */

@@ -26,6 +26,55 @@ static inline const void *lt_conn_fd_key(int fd)
     return (const void *)(((uintptr_t)(unsigned)fd << 1) | 1u);
 }
 
+/* ---- the connection index: the hooks' lock-free "does this call need llmtap?" --------
+ * Every connection record (conn.c's locked table) is also in this open-addressing table of
+ * one word per slot: key << 8 | 0x80 | interest bits (0 = empty, 1 = deleted). Readers probe
+ * it with acquire loads, no lock; writers (insert at creation, delete at release) are
+ * serialised by a mutex in conn.c, and the interest bits of a live slot are changed by CAS
+ * under the connection's own lock. Slots never move, and a deleted slot becomes empty again
+ * once nothing after it needs it, so probes stay short. A record that finds no slot within
+ * LT_CONN_INDEX_PROBES (or whose key does not fit in 56 bits) is counted in
+ * lt_conn_unindexed, and while that count is non-zero a miss means "ask the locked table". */
+#define LT_CONN_INDEX_BITS 14
+#define LT_CONN_INDEX_SIZE (1u << LT_CONN_INDEX_BITS)
+#define LT_CONN_INDEX_PROBES 16
+
+/** Interest bits of lt_conn_interest(). */
+enum {
+    LT_CONN_READS = 1,  /* successful reads, failed reads and EOF must go to lt_conn_read/eof */
+    LT_CONN_WRITES = 2, /* successful writes must go to lt_conn_write */
+    LT_CONN_KNOWN = 4,  /* there may be a record (release must go to lt_conn_release) */
+};
+
+/** The index (conn.c): owned by conn.c, read by lt_conn_interest only. */
+extern uint64_t lt_conn_index[LT_CONN_INDEX_SIZE];
+/** Live records not in the index (atomic). */
+extern unsigned lt_conn_unindexed;
+
+/** The first slot `key` probes. */
+static inline uint32_t lt_conn_index_home(uintptr_t key)
+{
+    return (uint32_t)(((uint64_t)key * 0x9E3779B97F4A7C15ull) >> (64 - LT_CONN_INDEX_BITS));
+}
+
+/** lt_conn_interest() past the first probe (conn.c). */
+unsigned lt_conn_interest_probe(const void *key);
+
+/** What the hooks must do for a call on connection `key`: LT_CONN_* bits. Lock-free, no
+ *  errno change; a connection in its home slot costs one load. An unknown key yields
+ *  LT_CONN_WRITES only (its first write creates the record); a key the index cannot answer
+ *  for yields every bit (the caller takes the slow path, which is always correct). Exact for
+ *  a call that the connection's previous calls happen-before (the host's own ordering of its
+ *  calls on one connection). */
+static inline unsigned lt_conn_interest(const void *key)
+{
+    uintptr_t k = (uintptr_t)key;
+    uint64_t w = __atomic_load_n(&lt_conn_index[lt_conn_index_home(k)], __ATOMIC_ACQUIRE);
+    if (__builtin_expect((w >> 8) == k, 1)) /* never true for a key wider than 56 bits */
+        return (unsigned)(w & 7);
+    return lt_conn_interest_probe(key);
+}
+
 /** Split a Host / :authority value ("h", "h:p", "[v6]:p") into a view of the host (without
  *  brackets) and the port (0 when absent or out of range). Never allocates. */
 void lt_conn_split_host(const char *p, size_t n, const char **host, size_t *host_len, int *port);

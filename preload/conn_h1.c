@@ -9,6 +9,8 @@
 #include "http/h1.h"
 
 #define MAX_PENDING 32 /* requests awaiting a response on one connection (pipelining) */
+/* Largest response body size remembered as the next response's first allocation. */
+#define MAX_RESP_HINT ((size_t)1 << 20)
 
 /* A request written on the connection whose response has not been read to its end. */
 struct pending {
@@ -22,6 +24,8 @@ struct lt_conn_h1 {
     struct lt_exchange *cur_req; /* LLM request whose body is being written, or NULL */
     struct pending q[MAX_PENDING];
     size_t q_head, q_len;
+    size_t resp_hint; /* body length of the last LLM response here (capped): a stream's
+                         buffer is allocated once at that size instead of grown by copying */
 };
 
 struct lt_conn_h1 *lt_conn_h1_new(void)
@@ -159,6 +163,9 @@ static int on_resp_head(void *ud, const struct lt_h1_head *hd)
     x->resp_encoding = v ? lt_encoding_parse(v->p, v->n) : LT_ENC_IDENTITY;
     if ((v = lt_h1_header_get(hd, "content-type")))
         copy_str(x->resp_content_type, sizeof(x->resp_content_type), v);
+    size_t want = hd->content_length > 0 ? (size_t)hd->content_length : c->h1->resp_hint;
+    if (want)
+        lt_buf_reserve(&x->resp_body, want < MAX_RESP_HINT ? want : MAX_RESP_HINT);
     return 0;
 }
 
@@ -184,8 +191,10 @@ static void on_resp_complete(void *ud)
     q_pop(h);
     if (x == h->cur_req) /* response finished before the request body (early error) */
         h->cur_req = NULL;
-    if (x)
+    if (x) {
+        h->resp_hint = x->resp_body.len < MAX_RESP_HINT ? x->resp_body.len : MAX_RESP_HINT;
         lt_conn_finish(x, LT_END_COMPLETE);
+    }
     if ((f = q_front(h)))
         lt_h1_expect_head(&h->resp, f->head);
 }

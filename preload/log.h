@@ -1,10 +1,11 @@
 /* log.h — diagnostics on stderr with write(2): one call per line, no stdio, no locks;
  * rate-limited so a broken collector yields one warning, not a stream. Off below the level
- * set by LLMTAP_LOG (default warn). */
+ * set by LLMTAP_LOG (default warn; off silences every line). */
 #ifndef LT_LOG_H
 #define LT_LOG_H
 
-enum lt_log_level { LT_LOG_WARN = 0, LT_LOG_INFO = 1, LT_LOG_DEBUG = 2 };
+/* LT_LOG_OFF is only a threshold (LLMTAP_LOG=off|error|none, `llmtap -q`): nothing is logged. */
+enum lt_log_level { LT_LOG_OFF = -1, LT_LOG_WARN = 0, LT_LOG_INFO = 1, LT_LOG_DEBUG = 2 };
 
 /** Set the threshold (from LLMTAP_LOG). */
 void lt_log_set_level(int level);

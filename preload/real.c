@@ -28,8 +28,8 @@ static const char *const gnutls_names[LT_GNUTLS_NSYMS] = {
 
 /* Resolved addresses; NULL = not yet resolved. Written once per slot (racing resolvers
  * store the same value). */
-static void *ssl_table[LT_SSL_NSYMS];
-static void *gnutls_table[LT_GNUTLS_NSYMS];
+void *lt_real_ssl_table[LT_SSL_NSYMS];
+void *lt_real_gnutls_table[LT_GNUTLS_NSYMS];
 
 /* Our own file, found once by lt_real_init_libc() (in the constructor, before any hook can
  * run on another thread), so resolvers on several threads only read it. */
@@ -149,22 +149,22 @@ static void *resolve(const char *name, const char *lib_prefix)
 
 void *lt_real_ssl(enum lt_ssl_sym sym)
 {
-    void *p = __atomic_load_n(&ssl_table[sym], __ATOMIC_ACQUIRE);
+    void *p = __atomic_load_n(&lt_real_ssl_table[sym], __ATOMIC_ACQUIRE);
     if (__builtin_expect(p != NULL, 1))
         return p;
     p = resolve(ssl_names[sym], "libssl.so");
     if (p)
-        __atomic_store_n(&ssl_table[sym], p, __ATOMIC_RELEASE);
+        __atomic_store_n(&lt_real_ssl_table[sym], p, __ATOMIC_RELEASE);
     return p;
 }
 
 void *lt_real_gnutls(enum lt_gnutls_sym sym)
 {
-    void *p = __atomic_load_n(&gnutls_table[sym], __ATOMIC_ACQUIRE);
+    void *p = __atomic_load_n(&lt_real_gnutls_table[sym], __ATOMIC_ACQUIRE);
     if (__builtin_expect(p != NULL, 1))
         return p;
     p = resolve(gnutls_names[sym], "libgnutls.so");
     if (p)
-        __atomic_store_n(&gnutls_table[sym], p, __ATOMIC_RELEASE);
+        __atomic_store_n(&lt_real_gnutls_table[sym], p, __ATOMIC_RELEASE);
     return p;
 }

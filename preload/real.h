@@ -75,4 +75,23 @@ void *lt_real_gnutls(enum lt_gnutls_sym sym);
  *  the only definition found is our own hook (logged once). Lock-free after the first call. */
 void *lt_real_ssl(enum lt_ssl_sym sym);
 
+/** The resolved libssl / GnuTLS addresses (NULL = not yet resolved), owned by real.c; read
+ *  through lt_real_ssl_fast() / lt_real_gnutls_fast() only. */
+extern void *lt_real_ssl_table[LT_SSL_NSYMS];
+extern void *lt_real_gnutls_table[LT_GNUTLS_NSYMS];
+
+/** lt_real_ssl() for the hooks' hot path: one load once resolved (inlined). */
+static inline void *lt_real_ssl_fast(enum lt_ssl_sym sym)
+{
+    void *p = __atomic_load_n(&lt_real_ssl_table[sym], __ATOMIC_ACQUIRE);
+    return __builtin_expect(p != NULL, 1) ? p : lt_real_ssl(sym);
+}
+
+/** lt_real_gnutls() for the hooks' hot path: one load once resolved (inlined). */
+static inline void *lt_real_gnutls_fast(enum lt_gnutls_sym sym)
+{
+    void *p = __atomic_load_n(&lt_real_gnutls_table[sym], __ATOMIC_ACQUIRE);
+    return __builtin_expect(p != NULL, 1) ? p : lt_real_gnutls(sym);
+}
+
 #endif

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <cjson/cJSON.h>
 
@@ -58,6 +59,14 @@ struct lt_genai_adapter {
      * `json` are valid during the call only. */
     void (*stream_event)(void *st, struct lt_genai_ctx *c, const char *type, size_t type_len,
                          const char *data, size_t data_len, const cJSON *json);
+    /* Optional fast path for streams, called only when content capture is off (c->capture
+     * false), before an event's data is parsed as JSON: return false when stream_event, given
+     * this event, would change neither a span attribute nor the adapter's state in a way that
+     * matters later (finish, later events); genai.c then skips both the JSON parse and the
+     * stream_event call. Same views and framings as stream_event. Must be conservative: when
+     * unsure, return true. Typically built on lt_json_scan_keys(). */
+    bool (*event_needed)(void *st, const struct lt_genai_ctx *c, const char *type, size_t type_len,
+                         const char *data, size_t data_len);
     /* Always called after the bodies: emit what was accumulated (stream results, usage). */
     void (*finish)(void *st, struct lt_genai_ctx *c);
     /* Free what the state owns (not the state itself). Always called. */
@@ -131,6 +140,35 @@ const cJSON *lt_json_arr(const cJSON *o, const char *key);
 /** Error type from an error object: `type` if a string, else `code` (string or number, the
  *  latter printed into `buf`), else NULL. */
 const char *lt_json_error_type(const cJSON *err, char *buf, size_t n);
+
+/* ---- raw JSON key scan (event_needed fast paths): no tree, no allocation ---- */
+
+/** Called by lt_json_scan_keys() for one object key: `key` (`key_len` bytes, escape- and
+ *  control-free, not NUL-terminated) and a view of the text from its value's first byte to
+ *  the end of the input (`val_len` bytes; the value's end is not delimited). Return true
+ *  when this key/value cannot matter, false to stop the scan ("needed"). */
+typedef bool (*lt_json_key_fn)(void *ud, const char *key, size_t key_len, const char *val,
+                               size_t val_len);
+/** Scan JSON text `p` (`n` bytes) for object keys at any depth, as cJSON would see them (a
+ *  string followed, after bytes <= 0x20, by ':'), and call `fn` for each in order. Returns
+ *  false when `fn` returned false or when a key holds a backslash or a control byte (its
+ *  decoded name is unknown); true otherwise, also for text that is not valid JSON (every
+ *  key-like string in it was passed to `fn`). Strings that are not keys are not reported. */
+bool lt_json_scan_keys(const char *p, size_t n, lt_json_key_fn fn, void *ud);
+/** The view `v` (`n` bytes, from lt_json_scan_keys) starts with the literal null. */
+bool lt_json_scan_null(const char *v, size_t n);
+/** The view starts with a string free of escapes and control bytes: *s and *len get its raw
+ *  (= decoded) bytes. False for anything else. */
+bool lt_json_scan_plain_str(const char *v, size_t n, const char **s, size_t *len);
+/** The view starts with a non-negative integer of at most 9 digits (no sign, fraction or
+ *  exponent): *out gets it. False for anything else. */
+bool lt_json_scan_uint(const char *v, size_t n, int *out);
+/** `s` (`len` bytes) equals the NUL-terminated `lit`. Inline so that a literal's length is
+ *  a compile-time constant (scan callbacks compare every key against several names). */
+static inline bool lt_json_scan_eq(const char *s, size_t len, const char *lit)
+{
+    return strlen(lit) == len && memcmp(s, lit, len) == 0;
+}
 
 /* ---- content parts (SPEC.md "Content"); each appends to array `parts`, c->rc on ENOMEM ---- */
 

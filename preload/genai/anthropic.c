@@ -342,6 +342,45 @@ static void stream_event(void *st, struct lt_genai_ctx *c, const char *type, siz
     /* content_block_stop, message_stop, ping: nothing to record. */
 }
 
+/* ---- skipping events (content capture off) ---- */
+
+/* Event names stream_event acts on without capture. */
+static bool acted_on(const char *ev, size_t n)
+{
+    return lt_json_scan_eq(ev, n, "message_start") || lt_json_scan_eq(ev, n, "message_delta") ||
+           lt_json_scan_eq(ev, n, "error");
+}
+
+/* A "type" key at any depth: harmless when a plain string naming another event (or a delta
+ * or block type). Counts the type keys seen. */
+static bool scan_key(void *ud, const char *k, size_t kn, const char *v, size_t vn)
+{
+    size_t *n_types = ud;
+    if (!lt_json_scan_eq(k, kn, "type"))
+        return true;
+    const char *t;
+    size_t tn;
+    ++*n_types;
+    return lt_json_scan_plain_str(v, vn, &t, &tn) && !acted_on(t, tn);
+}
+
+/* Without capture only message_start, message_delta and error matter (plus the first event,
+ * which marks the exchange streamed): content_block_* and ping events are skipped. The
+ * event's name comes from its JSON "type", so an event with none is always parsed. */
+static bool event_needed(void *st, const struct lt_genai_ctx *c, const char *type, size_t type_len,
+                         const char *data, size_t data_len)
+{
+    const struct astate *s = st;
+    (void)c;
+    if (!s->streamed)
+        return true;
+    size_t n = strnlen(type, type_len < 31 ? type_len : 31); /* as stream_event's evbuf */
+    if (acted_on(type, n))
+        return true;
+    size_t n_types = 0;
+    return !lt_json_scan_keys(data, data_len, scan_key, &n_types) || n_types == 0;
+}
+
 static void finish(void *st, struct lt_genai_ctx *c)
 {
     struct astate *s = st;
@@ -402,6 +441,7 @@ const struct lt_genai_adapter lt_genai_anthropic_messages = {
     .request = request,
     .response = response,
     .stream_event = stream_event,
+    .event_needed = event_needed,
     .finish = finish,
     .cleanup = cleanup,
 };

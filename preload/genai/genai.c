@@ -18,6 +18,7 @@
 #include "../http/jsonseq.h"
 #include "../http/sse.h"
 #include "adapter.h"
+#include "price.h"
 #include "redact.h"
 
 #define DEFAULT_MAX_DECODED ((size_t)64 << 20)
@@ -223,6 +224,99 @@ const char *lt_json_error_type(const cJSON *err, char *buf, size_t n)
         return buf;
     }
     return NULL;
+}
+
+/* ---- raw JSON key scan ---- */
+
+/* cJSON's whitespace: every byte <= 0x20 (buffer_skip_whitespace). */
+static const char *skip_ws(const char *p, const char *end)
+{
+    while (p < end && (unsigned char)*p <= 32)
+        p++;
+    return p;
+}
+
+/* The closing quote of the string whose first content byte is `s`, or NULL: a quote is
+ * escaped when an odd run of backslashes precedes it (JSON escapes are all `\x`). */
+static const char *string_end(const char *s, const char *end)
+{
+    const char *q = s;
+    for (;;) {
+        const char *e = memchr(q, '"', (size_t)(end - q));
+        if (!e)
+            return NULL;
+        size_t bs = 0;
+        while (e - bs > s && e[-1 - (ptrdiff_t)bs] == '\\')
+            bs++;
+        if (!(bs & 1))
+            return e;
+        q = e + 1;
+    }
+}
+
+static bool plain_bytes(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] == '\\' || (unsigned char)s[i] < 0x20)
+            return false;
+    return true;
+}
+
+bool lt_json_scan_keys(const char *p, size_t n, lt_json_key_fn fn, void *ud)
+{
+    const char *end = p + n;
+    const char *q = p;
+    while (q < end) {
+        const char *open = memchr(q, '"', (size_t)(end - q));
+        if (!open)
+            return true;
+        const char *close = string_end(open + 1, end);
+        if (!close) /* unterminated: cJSON rejects it; the keys before it were seen */
+            return true;
+        const char *t = skip_ws(close + 1, end);
+        if (t < end && *t == ':') {
+            size_t klen = (size_t)(close - open - 1);
+            if (!plain_bytes(open + 1, klen))
+                return false;
+            const char *v = skip_ws(t + 1, end);
+            if (!fn(ud, open + 1, klen, v, (size_t)(end - v)))
+                return false;
+            q = v;
+        } else {
+            q = t;
+        }
+    }
+    return true;
+}
+
+bool lt_json_scan_null(const char *v, size_t n)
+{
+    return n >= 4 && memcmp(v, "null", 4) == 0;
+}
+
+bool lt_json_scan_plain_str(const char *v, size_t n, const char **s, size_t *len)
+{
+    if (!n || v[0] != '"')
+        return false;
+    const char *e = memchr(v + 1, '"', n - 1);
+    if (!e || !plain_bytes(v + 1, (size_t)(e - v - 1)))
+        return false;
+    *s = v + 1;
+    *len = (size_t)(e - v - 1);
+    return true;
+}
+
+bool lt_json_scan_uint(const char *v, size_t n, int *out)
+{
+    size_t i = 0;
+    int x = 0;
+    while (i < n && i < 9 && v[i] >= '0' && v[i] <= '9')
+        x = x * 10 + (v[i++] - '0');
+    if (i == 0 ||
+        (i < n && (v[i] == '.' || v[i] == 'e' || v[i] == 'E' || (v[i] >= '0' && v[i] <= '9'))))
+        return false;
+    *out = x;
+    return true;
 }
 
 /* ---- content parts ---- */
@@ -633,9 +727,23 @@ struct sse_ud {
     struct lt_genai_ctx *c;
 };
 
+bool lt_genai_skip_disabled;
+
+/* Whether an event must be parsed and handed to stream_event: always with content capture
+ * on, else as the adapter's event_needed says (adapter.h). */
+static bool needed(const struct sse_ud *u, const char *type, size_t type_len, const char *data,
+                   size_t n)
+{
+    if (u->c->capture || !u->a->event_needed || lt_genai_skip_disabled)
+        return true;
+    return u->a->event_needed(u->st, u->c, type, type_len, data, n);
+}
+
 static int on_event(void *ud, const struct lt_sse_event *ev)
 {
     struct sse_ud *u = ud;
+    if (!needed(u, ev->type, ev->type_len, ev->data, ev->data_len))
+        return 0;
     cJSON *j = parse_json(ev->data, ev->data_len);
     u->a->stream_event(u->st, u->c, ev->type, ev->type_len, ev->data, ev->data_len, j);
     cJSON_Delete(j);
@@ -645,6 +753,8 @@ static int on_event(void *ud, const struct lt_sse_event *ev)
 static int on_json_value(void *ud, const char *p, size_t n)
 {
     struct sse_ud *u = ud;
+    if (!needed(u, "json", 4, p, n))
+        return 0;
     cJSON *j = parse_json(p, n);
     u->a->stream_event(u->st, u->c, "json", 4, p, n, j);
     cJSON_Delete(j);
@@ -678,6 +788,8 @@ static int on_es_message(void *ud, const struct lt_es_message *m)
         type = "";
         type_len = 0;
     }
+    if (!needed(u, type, type_len, m->payload, m->payload_len))
+        return 0;
     cJSON *j = parse_json(m->payload, m->payload_len);
     u->a->stream_event(u->st, u->c, type, type_len, m->payload, m->payload_len, j);
     cJSON_Delete(j);
@@ -883,6 +995,9 @@ int lt_genai_build_span(struct lt_span *span, const struct lt_exchange *x,
         lt_genai_fail(&c, "response_cut_off", "response ended before it was complete");
     free(resp.owned);
 
+    /* llmtap.cost.usd from the usage and model set above (price.h); the table is read on
+     * first use, here on the exporter thread. */
+    note(&c, lt_price_apply(lt_price_process(), span));
     if (c.truncated)
         lt_genai_bool(&c, "llmtap.truncated", true);
     if (c.op && c.op != op) /* the adapter named another operation */

@@ -101,4 +101,9 @@ struct lt_genai_options {
 int lt_genai_build_span(struct lt_span *span, const struct lt_exchange *x,
                         const struct lt_genai_options *opt);
 
+/** Test-only switch (tests/unit/test_genai_skip.c): when true, lt_genai_build_span() never
+ *  consults an adapter's event_needed fast path (adapter.h) and parses every stream event.
+ *  False by default; not for production use (read without synchronisation). */
+extern bool lt_genai_skip_disabled;
+
 #endif

@@ -465,6 +465,16 @@ static void stream_choice(struct lt_genai_ctx *c, struct ostate *s, const cJSON 
     }
 }
 
+/* Set string attribute `key` to `v` unless it already holds exactly that (every chunk of a
+ * stream repeats the same value: re-setting it per event is wasted work). */
+static void set_changed(struct lt_genai_ctx *c, const char *key, const char *v)
+{
+    const struct lt_attr *a = v ? lt_span_get(c->span, key) : NULL;
+    if (a && a->type == LT_ATTR_STRING && a->u.s && strcmp(a->u.s, v) == 0)
+        return;
+    lt_genai_str(c, key, v);
+}
+
 static void stream_event(void *st, struct lt_genai_ctx *c, const char *type, size_t type_len,
                          const char *data, size_t data_len, const cJSON *j)
 {
@@ -483,8 +493,8 @@ static void stream_event(void *st, struct lt_genai_ctx *c, const char *type, siz
         lt_genai_str(c, "gen_ai.response.model", model);
         s->have_model = true;
     }
-    lt_genai_str(c, "openai.response.system_fingerprint", lt_json_str(j, "system_fingerprint"));
-    lt_genai_str(c, "openai.response.service_tier", lt_json_str(j, "service_tier"));
+    set_changed(c, "openai.response.system_fingerprint", lt_json_str(j, "system_fingerprint"));
+    set_changed(c, "openai.response.service_tier", lt_json_str(j, "service_tier"));
     const cJSON *ch;
     cJSON_ArrayForEach(ch, lt_json_arr(j, "choices"))
     {
@@ -495,6 +505,70 @@ static void stream_event(void *st, struct lt_genai_ctx *c, const char *type, siz
         u = lt_json_obj(lt_json_obj(j, "x_groq"), "usage"); /* Groq: on the last chunk */
     if (u)
         lt_openai_usage(c, u);
+}
+
+/* ---- skipping events (content capture off) ---- */
+
+struct oscan {
+    const struct ostate *s;
+    const struct lt_genai_ctx *c;
+};
+
+static bool have_choice(const struct ostate *s, int index)
+{
+    for (size_t i = 0; i < s->n_choices; i++)
+        if (s->choices[i].index == index)
+            return true;
+    return false;
+}
+
+/* A string attribute stream_event would set with set_changed(): harmless when the value is
+ * null or exactly what the span already holds. */
+static bool same_attr(const struct lt_genai_ctx *c, const char *key, const char *v, size_t n)
+{
+    const char *p;
+    size_t len;
+    if (lt_json_scan_null(v, n))
+        return true;
+    if (!lt_json_scan_plain_str(v, n, &p, &len))
+        return false;
+    const struct lt_attr *a = lt_span_get(c->span, key);
+    return a && a->type == LT_ATTR_STRING && a->u.s && lt_json_scan_eq(p, len, a->u.s);
+}
+
+/* One key of a chunk, at any depth, against what stream_event reads with capture off: the
+ * first id and model, fingerprint and service tier, each choice's index (a new one adds a
+ * choice; a choice without one is choice 0) and non-null finish_reason, non-null usage
+ * (also Groq's x_groq.usage) and error. Deltas (content, role, tool calls, refusal) are read
+ * only when capturing. */
+static bool scan_key(void *ud, const char *k, size_t kn, const char *v, size_t vn)
+{
+    const struct oscan *o = ud;
+    int index;
+    if (lt_json_scan_eq(k, kn, "id"))
+        return o->s->have_id;
+    if (lt_json_scan_eq(k, kn, "model"))
+        return o->s->have_model;
+    if (lt_json_scan_eq(k, kn, "system_fingerprint"))
+        return same_attr(o->c, "openai.response.system_fingerprint", v, vn);
+    if (lt_json_scan_eq(k, kn, "service_tier"))
+        return same_attr(o->c, "openai.response.service_tier", v, vn);
+    if (lt_json_scan_eq(k, kn, "choices"))
+        return have_choice(o->s, 0);
+    if (lt_json_scan_eq(k, kn, "index"))
+        return lt_json_scan_uint(v, vn, &index) && have_choice(o->s, index);
+    if (lt_json_scan_eq(k, kn, "finish_reason") || lt_json_scan_eq(k, kn, "usage") ||
+        lt_json_scan_eq(k, kn, "error"))
+        return lt_json_scan_null(v, vn);
+    return true;
+}
+
+static bool event_needed(void *st, const struct lt_genai_ctx *c, const char *type, size_t type_len,
+                         const char *data, size_t data_len)
+{
+    (void)type, (void)type_len;
+    struct oscan o = {st, c};
+    return !lt_json_scan_keys(data, data_len, scan_key, &o);
 }
 
 static void finish(void *st, struct lt_genai_ctx *c)
@@ -555,6 +629,7 @@ const struct lt_genai_adapter lt_genai_openai_chat = {
     .request = request,
     .response = response,
     .stream_event = stream_event,
+    .event_needed = event_needed,
     .finish = finish,
     .cleanup = cleanup,
 };

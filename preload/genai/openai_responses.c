@@ -459,6 +459,45 @@ static void stream_event(void *st, struct lt_genai_ctx *c, const char *ev_name, 
         lt_genai_acc(c, b, delta, strlen(delta));
 }
 
+/* ---- skipping events (content capture off) ---- */
+
+/* A "type" key at any depth: harmless unless its value could name an event stream_event acts
+ * on without capture (lifecycle events with the response's id, model, usage, status; error
+ * events). Everything else (deltas, item and part events) only assembles content. */
+static bool scan_key(void *ud, const char *k, size_t kn, const char *v, size_t vn)
+{
+    static const char *const acted[] = {
+        "error",
+        "response.completed",
+        "response.incomplete",
+        "response.failed",
+        "response.cancelled",
+        "response.created",
+        "response.in_progress",
+        "response.queued",
+    };
+    (void)ud;
+    if (!lt_json_scan_eq(k, kn, "type"))
+        return true;
+    const char *t;
+    size_t tn;
+    if (!lt_json_scan_plain_str(v, vn, &t, &tn))
+        return false;
+    for (size_t i = 0; i < sizeof(acted) / sizeof(acted[0]); i++)
+        if (lt_json_scan_eq(t, tn, acted[i]))
+            return false;
+    return true;
+}
+
+static bool event_needed(void *st, const struct lt_genai_ctx *c, const char *ev_name, size_t ev_len,
+                         const char *data, size_t data_len)
+{
+    (void)st, (void)c;
+    if (ev_len == 5 && memcmp(ev_name, "error", 5) == 0) /* the fallback event type */
+        return true;
+    return !lt_json_scan_keys(data, data_len, scan_key, NULL);
+}
+
 /* A stream that ended without a terminal event whose response listed the output: what its
  * items had assembled so far. */
 static void finish(void *st, struct lt_genai_ctx *c)
@@ -514,6 +553,7 @@ const struct lt_genai_adapter lt_genai_openai_responses = {
     .request = request,
     .response = response,
     .stream_event = stream_event,
+    .event_needed = event_needed,
     .finish = finish,
     .cleanup = cleanup,
 };

@@ -7,6 +7,24 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The process-wide key table: attribute keys are few and repeat on every span (the SPEC's
+ * names), so the setters share one copy of each instead of a malloc+copy+free per
+ * attribute. Insert-only and lock-free (compare-and-swap on a slot; safe in a fork child
+ * and from any thread); entries are never freed. Bounded: KEY_TABLE_MAX keys of at most
+ * KEY_SHARED_MAX bytes (64 KiB); past that, keys are copied per attribute as before. */
+#define KEY_TABLE_SLOTS 1024u /* power of two, open addressing */
+#define KEY_TABLE_MAX 512u    /* keys kept: the table stays at most half full */
+#define KEY_SHARED_MAX 128u   /* longer keys are not shared */
+
+struct shared_key {
+    uint32_t hash;
+    char s[]; /* NUL-terminated */
+};
+static struct shared_key *key_table[KEY_TABLE_SLOTS];
+static unsigned key_count; /* atomic: entries claimed */
+
+_Static_assert(sizeof(struct lt_attr) <= 32, "struct lt_attr grew: see span.h");
+
 struct lt_span_limits lt_span_limits = {.attr_count = 128, .value_length = 0};
 
 struct lt_span *lt_span_new(const char *name, enum lt_span_kind kind)
@@ -41,7 +59,8 @@ void lt_span_free(struct lt_span *s)
         return;
     for (size_t i = 0; i < s->n_attrs; i++) {
         attr_clear(&s->attrs[i]);
-        free(s->attrs[i].key);
+        if (!s->attrs[i].key_shared)
+            free(s->attrs[i].key);
     }
     free(s->attrs);
     free(s->name);
@@ -93,15 +112,77 @@ static char *dup_value(const char *v, size_t n)
     return d;
 }
 
+uint32_t lt_span_key_hash(const char *key)
+{
+    uint32_t h = 2166136261u;
+    for (const unsigned char *p = (const unsigned char *)key; *p; p++)
+        h = (h ^ *p) * 16777619u;
+    return h ? h : 1;
+}
+
+/* The shared copy of `key` (hash `h`, length `len`), inserted if need be; NULL when the key
+ * is too long, the table is full or on ENOMEM (the caller copies the key itself). */
+static char *shared_key(const char *key, uint32_t h, size_t len)
+{
+    if (len >= KEY_SHARED_MAX)
+        return NULL;
+    struct shared_key *mine = NULL;
+    for (uint32_t i = h, n = 0; n < KEY_TABLE_SLOTS; i++, n++) {
+        struct shared_key **slotp = &key_table[i & (KEY_TABLE_SLOTS - 1)];
+        struct shared_key *e = __atomic_load_n(slotp, __ATOMIC_ACQUIRE);
+        if (!e) {
+            if (!mine) {
+                if (__atomic_add_fetch(&key_count, 1, __ATOMIC_RELAXED) > KEY_TABLE_MAX)
+                    return NULL; /* full (the count stays past the limit: no retries) */
+                mine = malloc(sizeof(*mine) + len + 1);
+                if (!mine) {
+                    __atomic_sub_fetch(&key_count, 1, __ATOMIC_RELAXED);
+                    return NULL;
+                }
+                mine->hash = h;
+                memcpy(mine->s, key, len + 1);
+            }
+            if (__atomic_compare_exchange_n(slotp, &e, mine, false, __ATOMIC_ACQ_REL,
+                                            __ATOMIC_ACQUIRE))
+                return mine->s;
+            /* Another thread filled the slot first: `e` is its entry, compare it below. */
+        }
+        if (e->hash == h && strcmp(e->s, key) == 0) {
+            if (mine) {
+                free(mine);
+                __atomic_sub_fetch(&key_count, 1, __ATOMIC_RELAXED);
+            }
+            return e->s;
+        }
+    }
+    if (mine) {
+        free(mine);
+        __atomic_sub_fetch(&key_count, 1, __ATOMIC_RELAXED);
+    }
+    return NULL;
+}
+
+/* The attribute named `key` (hash `h`), or NULL. Keys set through the setters carry their
+ * hash, so most mismatches cost one integer compare instead of a strcmp. */
+static struct lt_attr *find(const struct lt_span *s, const char *key, uint32_t h)
+{
+    for (size_t i = 0; i < s->n_attrs; i++) {
+        struct lt_attr *a = &s->attrs[i];
+        if ((a->key_hash == h || a->key_hash == 0) && strcmp(a->key, key) == 0)
+            return a;
+    }
+    return NULL;
+}
+
 /* The slot for `key`: the existing attribute (cleared) or a new one. NULL when the count
  * limit refuses it (-ENOSPC in *err) or on ENOMEM. */
 static struct lt_attr *slot(struct lt_span *s, const char *key, int *err)
 {
-    for (size_t i = 0; i < s->n_attrs; i++) {
-        if (strcmp(s->attrs[i].key, key) == 0) {
-            attr_clear(&s->attrs[i]);
-            return &s->attrs[i];
-        }
+    uint32_t h = lt_span_key_hash(key);
+    struct lt_attr *found = find(s, key, h);
+    if (found) {
+        attr_clear(found);
+        return found;
     }
     if (lt_span_limits.attr_count && s->n_attrs >= lt_span_limits.attr_count) {
         s->dropped_attrs++;
@@ -109,7 +190,7 @@ static struct lt_attr *slot(struct lt_span *s, const char *key, int *err)
         return NULL;
     }
     if (s->n_attrs == s->cap_attrs) {
-        size_t cap = s->cap_attrs ? s->cap_attrs * 2 : 16;
+        size_t cap = s->cap_attrs ? s->cap_attrs * 2 : 32; /* an inference span has ~25 */
         struct lt_attr *na = realloc(s->attrs, cap * sizeof(*na));
         if (!na) {
             *err = -ENOMEM;
@@ -120,11 +201,18 @@ static struct lt_attr *slot(struct lt_span *s, const char *key, int *err)
     }
     struct lt_attr *a = &s->attrs[s->n_attrs];
     memset(a, 0, sizeof(*a));
-    a->key = strdup(key);
+    size_t len = strlen(key);
+    a->key = shared_key(key, h, len);
+    a->key_shared = a->key != NULL;
     if (!a->key) {
-        *err = -ENOMEM;
-        return NULL;
+        a->key = malloc(len + 1);
+        if (!a->key) {
+            *err = -ENOMEM;
+            return NULL;
+        }
+        memcpy(a->key, key, len + 1);
     }
+    a->key_hash = h;
     s->n_attrs++;
     return a;
 }
@@ -134,7 +222,8 @@ static struct lt_attr *slot(struct lt_span *s, const char *key, int *err)
 static int slot_failed(struct lt_span *s, struct lt_attr *a)
 {
     if (a == &s->attrs[s->n_attrs - 1]) {
-        free(a->key);
+        if (!a->key_shared)
+            free(a->key);
         s->n_attrs--;
     } else {
         a->type = LT_ATTR_STRING;
@@ -216,10 +305,7 @@ int lt_span_set_str_array(struct lt_span *s, const char *key, const char *const 
 
 const struct lt_attr *lt_span_get(const struct lt_span *s, const char *key)
 {
-    for (size_t i = 0; i < s->n_attrs; i++)
-        if (strcmp(s->attrs[i].key, key) == 0)
-            return &s->attrs[i];
-    return NULL;
+    return find(s, key, lt_span_key_hash(key));
 }
 
 void lt_span_set_status(struct lt_span *s, enum lt_status_code code, const char *msg)

@@ -8,8 +8,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/** Attribute value types (common/v1/common.proto `AnyValue`, the subset llmtap emits). */
-enum lt_attr_type {
+/** Attribute value types (common/v1/common.proto `AnyValue`, the subset llmtap emits).
+ *  One byte (packed), so struct lt_attr stays 32 bytes and a span's attribute array of 32
+ *  fits one small allocation. */
+enum __attribute__((packed)) lt_attr_type {
     LT_ATTR_STRING,
     LT_ATTR_BOOL,
     LT_ATTR_INT,
@@ -17,10 +19,17 @@ enum lt_attr_type {
     LT_ATTR_STRING_ARRAY,
 };
 
-/** One key/value attribute. Owns `key` and every string it holds. */
+/** One key/value attribute. Owns every string it holds, and `key` unless `key_shared`.
+ *  `key_hash` is set by the span setters (lt_span_key_hash of `key`) to make lookups cheap;
+ *  0 means "not computed" (attributes built by hand), and such entries are compared by
+ *  string. `key_shared`: `key` points into the process-wide key table of span.c (set by the
+ *  setters for the first keys seen, never freed, never to be freed by anyone); false (the
+ *  zero value) for an attribute built by hand with a heap key. */
 struct lt_attr {
     char *key;
+    uint32_t key_hash;
     enum lt_attr_type type;
+    bool key_shared;
     union {
         char *s;
         bool b;
@@ -78,6 +87,9 @@ struct lt_span_limits {
     size_t value_length; /* max bytes per string value, 0 = unlimited */
 };
 extern struct lt_span_limits lt_span_limits;
+
+/** Hash of an attribute key as stored in lt_attr.key_hash (FNV-1a, never 0). */
+uint32_t lt_span_key_hash(const char *key);
 
 /** Allocate a span named `name` (copied) of `kind`; all else zero. NULL on ENOMEM. */
 struct lt_span *lt_span_new(const char *name, enum lt_span_kind kind);

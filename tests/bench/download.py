@@ -1,0 +1,219 @@
+"""Issue 5, item 2: bulk TLS download. curl downloads SIZE bytes (256 MiB; 64 MiB with quick)
+over loopback from a local TLS server and we measure only curl's CPU time (user+sys, from
+os.wait4's rusage of the curl child; the server is another process and does not count):
+without llmtap, with llmtap (LD_PRELOAD), and under a bpftrace uprobe+uretprobe pair on
+libssl's SSL_read (empty probes: the mechanism of eBPF TLS tracers), alternated within each
+round; the figure is the median over rounds of each round's ratio to its own baseline.
+
+measure(repo, quick) -> dict:
+  {"size_mib": int, "rounds": int,
+   "cpu_s": {"none": median s, "llmtap": median s, "bpftrace": median s or absent},
+   "ratio_llmtap": median of per-round llmtap/none, "ratio_bpftrace": same or None,
+   "bpftrace": "ok" | "not available here: <reason>",
+   "ssl_read_calls": SSL_read calls per download counted by bpftrace (or absent),
+   "target": 1.01, "pass": ratio_llmtap <= target}
+Standalone: `python3 tests/bench/download.py [--quick] [--rounds N]` prints it as one JSON
+line. The server: `download.py serve CERT KEY SIZE` prints "PORT n", then answers every
+GET with SIZE bytes (Content-Length, pre-built 1 MiB block sent with sendall)."""
+
+import argparse
+import json
+import os
+import select
+import shutil
+import socket
+import socketserver
+import ssl
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import proxy_sse as P  # noqa: E402
+
+LIBSSL = "/lib/x86_64-linux-gnu/libssl.so.3"
+TARGET = 1.01
+BLOCK = 1 << 20
+
+
+class _Handler(socketserver.BaseRequestHandler):
+    def handle(self):
+        conn, buf = self.request, b""
+        while b"\r\n\r\n" not in buf:
+            d = conn.recv(65536)
+            if not d:
+                return
+            buf += d
+        size = self.server.size
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n"
+                     b"Content-Length: %d\r\nConnection: close\r\n\r\n" % size)
+        block = memoryview(self.server.block)
+        while size > 0:
+            n = min(size, BLOCK)
+            conn.sendall(block[:n])
+            size -= n
+        try:
+            conn.unwrap()
+        except (OSError, ValueError):
+            pass
+
+
+class _Server(socketserver.ThreadingTCPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, cert, key, size):
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self.ctx.load_cert_chain(cert, key)
+        self.size = size
+        self.block = os.urandom(BLOCK)
+
+    def get_request(self):
+        sock, addr = self.socket.accept()
+        return self.ctx.wrap_socket(sock, server_side=True), addr
+
+    def handle_error(self, request, client_address):
+        pass
+
+
+def cpu_of(argv, env):
+    """Run argv; return (exit status, user+sys CPU seconds of that child)."""
+    pid = os.posix_spawn(argv[0], argv, env, file_actions=[
+        (os.POSIX_SPAWN_OPEN, 1, "/dev/null", os.O_WRONLY, 0)])
+    _, status, ru = os.wait4(pid, 0)
+    return os.waitstatus_to_exitcode(status), ru.ru_utime + ru.ru_stime
+
+
+class Bpftrace:
+    """An empty uprobe+uretprobe pair on libssl's SSL_read, attached globally (every process
+    mapping libssl sees it) until stop(); counts hits so we know the probes fired."""
+
+    PROG = ("uprobe:%s:SSL_read { @calls = count(); } uretprobe:%s:SSL_read { } "
+            "BEGIN { printf(\"READY\\n\"); }") % (LIBSSL, LIBSSL)
+
+    def __init__(self, timeout=10.0):
+        self.proc = None
+        exe = shutil.which("bpftrace")
+        if not exe:
+            raise RuntimeError("bpftrace is not installed (Debian package bpftrace)")
+        if not os.path.exists(LIBSSL):
+            raise RuntimeError("%s not found" % LIBSSL)
+        self.proc = subprocess.Popen([exe, "-e", self.PROG], stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+        end, out = time.monotonic() + timeout, b""
+        while time.monotonic() < end:
+            r, _, _ = select.select([self.proc.stdout], [], [], 0.2)
+            if r:
+                d = os.read(self.proc.stdout.fileno(), 4096)
+                out += d
+                if b"READY" in out:
+                    return
+                if not d:
+                    break
+            if self.proc.poll() is not None:
+                break
+        err = self.stop_err()
+        raise RuntimeError(err or "bpftrace did not attach within %.0f s" % timeout)
+
+    def stop_err(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        lines = [ln for ln in self.proc.stderr.read().decode(errors="replace").splitlines()
+                 if ln.strip() and "RLIMIT_MEMLOCK" not in ln]
+        return lines[-1].strip() if lines else ""
+
+    def stop(self):
+        """Detach (SIGINT prints the map); returns the number of SSL_read calls seen."""
+        self.proc.send_signal(2)
+        try:
+            out, _ = self.proc.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            out, _ = self.proc.communicate()
+        for line in out.decode(errors="replace").splitlines():
+            if line.startswith("@calls:"):
+                return int(line.split()[1])
+        return 0
+
+
+def measure(repo, quick=False, rounds=None):
+    size_mib = 64 if quick else 256
+    rounds = rounds or (3 if quick else 5)
+    tmp = tempfile.mkdtemp(prefix="llmtap-bench-dl-")
+    cert, key = P.make_cert(tmp)
+    srv = subprocess.Popen([P.PY, os.path.abspath(__file__), "serve", cert, key,
+                            str(size_mib << 20)], stdout=subprocess.PIPE, text=True,
+                           env=P.clean_env())
+    res = {"size_mib": size_mib, "rounds": rounds, "target": TARGET}
+    try:
+        port = int(srv.stdout.readline().split()[1])
+        curl = shutil.which("curl")
+        argv = [curl, "-sS", "--http1.1", "-o", "/dev/null", "--cacert", cert,
+                "https://localhost:%d/blob" % port]
+        env_none = P.clean_env()
+        env_tap = P.llmtap_env(repo, "http://127.0.0.1:%d" % P.free_port())
+        # Probe bpftrace once, quickly; on failure say why and go on without it.
+        bpf_ok, calls = True, []
+        try:
+            Bpftrace().stop()
+            res["bpftrace"] = "ok"
+        except (RuntimeError, OSError) as e:
+            bpf_ok = False
+            res["bpftrace"] = "not available here: %s" % e
+        cpu = {"none": [], "llmtap": [], "bpftrace": []}
+        ratios = {"llmtap": [], "bpftrace": []}
+        cpu_of(argv, env_none)  # warm the page cache and the server
+        for i in range(rounds):
+            order = ["none", "llmtap", "bpftrace"] if bpf_ok else ["none", "llmtap"]
+            if i % 2:
+                order.reverse()
+            got = {}
+            for mode in order:
+                bt = None
+                if mode == "bpftrace":
+                    bt = Bpftrace()
+                rc, t = cpu_of(argv, env_tap if mode == "llmtap" else env_none)
+                if bt:
+                    calls.append(bt.stop())
+                if rc != 0:
+                    raise RuntimeError("curl exited %d (%s)" % (rc, mode))
+                got[mode] = t
+                cpu[mode].append(t)
+            for mode in ratios:
+                if mode in got:
+                    ratios[mode].append(got[mode] / got["none"])
+        res["cpu_s"] = {k: P.median(v) for k, v in cpu.items() if v}
+        res["cpu_s_all"] = cpu
+        res["ratio_llmtap"] = P.median(ratios["llmtap"])
+        res["ratio_bpftrace"] = P.median(ratios["bpftrace"]) if ratios["bpftrace"] else None
+        if calls:
+            res["ssl_read_calls"] = int(P.median(calls))
+        res["pass"] = res["ratio_llmtap"] <= TARGET
+    finally:
+        srv.terminate()
+        srv.wait()
+        shutil.rmtree(tmp, ignore_errors=True)
+    return res
+
+
+def main():
+    if len(sys.argv) == 5 and sys.argv[1] == "serve":
+        s = _Server(sys.argv[2], sys.argv[3], int(sys.argv[4]))
+        print("PORT %d" % s.server_address[1], flush=True)
+        s.serve_forever()
+        return
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--rounds", type=int)
+    a = ap.parse_args()
+    repo = os.path.dirname(os.path.dirname(HERE))
+    print(json.dumps(measure(repo, a.quick, a.rounds)))
+
+
+if __name__ == "__main__":
+    socket.setdefaulttimeout(None)
+    main()
