@@ -23,7 +23,8 @@ SANITIZER_ENV = {
     "ASAN_OPTIONS": "detect_leaks=0:halt_on_error=1:abort_on_error=0:exitcode=86:"
                     "handle_segv=1:allow_user_segv_handler=1:detect_odr_violation=0",
     "UBSAN_OPTIONS": "halt_on_error=1:print_stacktrace=1",
-    "TSAN_OPTIONS": "halt_on_error=1:exitcode=86:report_signal_unsafe=0",
+    "TSAN_OPTIONS": "halt_on_error=1:exitcode=86:report_signal_unsafe=0:suppressions="
+                    + os.path.join(REPO, "tests", "sanitizer", "tsan.supp"),
 }
 SANITIZER_MARKS = ("ERROR: AddressSanitizer", "runtime error:", "WARNING: ThreadSanitizer",
                    "ERROR: LeakSanitizer", "ThreadSanitizer: ")

@@ -14,6 +14,7 @@ import time
 
 import pytest
 
+import conftest
 from integ_util import (PY, CLIENTS, assert_exchange, check_attrs, describe, exchange_spans,
                         expected_span, root_spans, run_both)
 
@@ -128,9 +129,15 @@ def test_fork_while_another_thread_streams(run, mock, rcv, kind):
         # thread is inside malloc hangs in its first malloc, with or without llmtap.
         pytest.skip("ASan runtime is not fork-safe with a concurrently allocating thread")
     # ThreadSanitizer refuses new threads in the child of a multi-threaded fork unless told.
-    env = {"TSAN_OPTIONS": "halt_on_error=1:exitcode=86:report_signal_unsafe=0:"
-                           "die_after_fork=0"} if "tsan" in SANITIZER else None
+    env = {"TSAN_OPTIONS": conftest.SANITIZER_ENV["TSAN_OPTIONS"] + ":die_after_fork=0"} \
+        if "tsan" in SANITIZER else None
     r = run_both(run, drv("spawn_kinds", mock, kind, 3, "--busy"), env=env, timeout=TIMEOUT)
+    if "tsan" in SANITIZER and kind == "fork":
+        # TSan stops tracking a child forked from a multi-threaded process (die_after_fork=0
+        # is its unsupported mode): about one run in twenty such a child lost an exchange
+        # under TSan, never in 50 plain-build runs. Here the TSan run checks the parent's
+        # threads for races and every process for deadlock; the plain build checks spans.
+        return
     spans = collect(rcv, 8, 4)
     assert len(exchange_spans(spans)) == 8
     assert len(root_spans(spans)) == 4
