@@ -127,12 +127,12 @@ out:
     return 0;
 }
 
-int lt_price_table_load(const char *path, struct lt_price_table **out)
+int lt_price_table_load(const char *path, bool nofollow, struct lt_price_table **out)
 {
     *out = NULL;
     if (!path)
         return -EINVAL;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | (nofollow ? O_NOFOLLOW : 0));
     if (fd < 0)
         return -errno;
     struct stat st;
@@ -324,7 +324,7 @@ static struct lt_price_table *try_default(const char *dir, size_t dn, const char
     strcpy(p + dn + 1, up);
     strcat(p, DEFAULT_REL);
     struct lt_price_table *t = NULL;
-    int rc = lt_price_table_load(p, &t);
+    int rc = lt_price_table_load(p, false, &t); /* installed next to the library */
     if (rc != 0 && rc != -ENOENT)
         lt_log(LT_LOG_INFO, "price table %s not used: %s", p, strerror(-rc));
     free(p);
@@ -361,11 +361,12 @@ const struct lt_price_table *lt_price_process(void)
     if (proc.disabled) {
         /* LLMTAP_PRICES=none */
     } else if (proc.path) {
-        int rc = lt_price_table_load(proc.path, &t);
+        int rc = lt_price_table_load(proc.path, true, &t);
         if (rc != 0)
             lt_log(LT_LOG_WARN, "cannot use LLMTAP_PRICES=%s (%s): no llmtap.cost.usd", proc.path,
                    rc == -EINVAL  ? "not a valid price table"
                    : rc == -EFBIG ? "file too large"
+                   : rc == -ELOOP ? "a symbolic link, not followed"
                                   : strerror(-rc));
     } else {
         t = load_default();

@@ -7,6 +7,7 @@
 #ifndef LT_PRICE_H
 #define LT_PRICE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -54,9 +55,11 @@ struct lt_price_table;
  *  more than LT_PRICE_MAX_MODELS models), -EFBIG when len > LT_PRICE_MAX_FILE, -ENOMEM. */
 int lt_price_table_parse(const char *json, size_t len, struct lt_price_table **out);
 
-/** Read and parse the file at `path`. Returns as lt_price_table_parse(), or -errno when the
- *  file cannot be opened or read (-ENOENT, -EACCES, -EISDIR, …). */
-int lt_price_table_load(const char *path, struct lt_price_table **out);
+/** Read and parse the file at `path`; with `nofollow`, a symbolic link as the last path
+ *  component is refused (-ELOOP), as for every path the user names in an LLMTAP_* variable.
+ *  Returns as lt_price_table_parse(), or -errno when the file cannot be opened or read
+ *  (-ENOENT, -EACCES, -EISDIR, -ELOOP, …). */
+int lt_price_table_load(const char *path, bool nofollow, struct lt_price_table **out);
 
 /** Free a table (NULL is a no-op). */
 void lt_price_table_free(struct lt_price_table *t);

@@ -324,18 +324,27 @@ static void test_load(void **state)
 {
     (void)state;
     struct lt_price_table *t = NULL;
-    assert_int_equal(lt_price_table_load("/nonexistent/prices.json", &t), -ENOENT);
+    assert_int_equal(lt_price_table_load("/nonexistent/prices.json", false, &t), -ENOENT);
     assert_null(t);
-    assert_int_equal(lt_price_table_load("/tmp", &t), -EISDIR);
-    assert_int_equal(lt_price_table_load(NULL, &t), -EINVAL);
+    assert_int_equal(lt_price_table_load("/tmp", false, &t), -EISDIR);
+    assert_int_equal(lt_price_table_load(NULL, false, &t), -EINVAL);
     char *bad = write_tmp("{\"models\": {\"m\": {\"input\": 1}}}");
-    assert_int_equal(lt_price_table_load(bad, &t), -EINVAL);
+    assert_int_equal(lt_price_table_load(bad, false, &t), -EINVAL);
     unlink(bad);
     free(bad);
     char *good = write_tmp(TABLE);
-    assert_int_equal(lt_price_table_load(good, &t), 0);
+    assert_int_equal(lt_price_table_load(good, true, &t), 0);
     assert_int_equal(lt_price_table_count(t), 9);
     lt_price_table_free(t);
+    /* A symbolic link is read only when the caller allows it (the installed default). */
+    char link[64];
+    snprintf(link, sizeof(link), "%s.lnk", good);
+    assert_int_equal(symlink(good, link), 0);
+    assert_int_equal(lt_price_table_load(link, true, &t), -ELOOP);
+    assert_null(t);
+    assert_int_equal(lt_price_table_load(link, false, &t), 0);
+    lt_price_table_free(t);
+    unlink(link);
     unlink(good);
     free(good);
 }
@@ -348,7 +357,7 @@ static void test_shipped_table(void **state)
     const char *path = "share/llmtap/prices.json";
     if (access(path, R_OK) != 0)
         path = "../../share/llmtap/prices.json";
-    assert_int_equal(lt_price_table_load(path, &t), 0);
+    assert_int_equal(lt_price_table_load(path, false, &t), 0);
     assert_true(lt_price_table_count(t) >= 20);
     const struct lt_price *p = lt_price_lookup(t, "gpt-4o-mini-2024-07-18");
     assert_non_null(p);
