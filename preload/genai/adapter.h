@@ -67,6 +67,12 @@ struct lt_genai_adapter {
      * unsure, return true. Typically built on lt_json_scan_keys(). */
     bool (*event_needed)(void *st, const struct lt_genai_ctx *c, const char *type, size_t type_len,
                          const char *data, size_t data_len);
+    /* Optional, with event_needed: a NULL-terminated list of JSON key names (any depth) whose
+     * values event_needed never reads — its answer is the same whatever string or number
+     * they hold. An event that equals the last one judged not needed except inside these
+     * values is then skipped without calling event_needed (shape.h): list the keys that
+     * change from one event of a stream to the next (deltas, sequence numbers). */
+    const char *const *free_keys;
     /* Always called after the bodies: emit what was accumulated (stream results, usage). */
     void (*finish)(void *st, struct lt_genai_ctx *c);
     /* Free what the state owns (not the state itself). Always called. */
@@ -155,6 +161,9 @@ typedef bool (*lt_json_key_fn)(void *ud, const char *key, size_t key_len, const 
  *  decoded name is unknown); true otherwise, also for text that is not valid JSON (every
  *  key-like string in it was passed to `fn`). Strings that are not keys are not reported. */
 bool lt_json_scan_keys(const char *p, size_t n, lt_json_key_fn fn, void *ud);
+/** The closing quote of the JSON string whose first content byte is `s`, searching up to
+ *  `end`, or NULL: the first quote not escaped by an odd run of backslashes. */
+const char *lt_json_string_end(const char *s, const char *end);
 /** The view `v` (`n` bytes, from lt_json_scan_keys) starts with the literal null. */
 bool lt_json_scan_null(const char *v, size_t n);
 /** The view starts with a string free of escapes and control bytes: *s and *len get its raw

@@ -434,6 +434,9 @@ static void cleanup(void *st)
     free(s->stop_reason);
 }
 
+/* scan_key reads only "type" values: the delta payloads are free */
+static const char *const free_keys[] = {"text", "partial_json", "thinking", "signature", NULL};
+
 const struct lt_genai_adapter lt_genai_anthropic_messages = {
     .api = LT_API_ANTHROPIC_MESSAGES,
     .operation = "chat",
@@ -442,6 +445,7 @@ const struct lt_genai_adapter lt_genai_anthropic_messages = {
     .response = response,
     .stream_event = stream_event,
     .event_needed = event_needed,
+    .free_keys = free_keys,
     .finish = finish,
     .cleanup = cleanup,
 };

@@ -20,6 +20,7 @@
 #include "adapter.h"
 #include "price.h"
 #include "redact.h"
+#include "shape.h"
 
 #define DEFAULT_MAX_DECODED ((size_t)64 << 20)
 #define SSE_MAX_EVENT ((size_t)8 << 20) /* one event; larger ones are dropped and counted */
@@ -236,9 +237,8 @@ static const char *skip_ws(const char *p, const char *end)
     return p;
 }
 
-/* The closing quote of the string whose first content byte is `s`, or NULL: a quote is
- * escaped when an odd run of backslashes precedes it (JSON escapes are all `\x`). */
-static const char *string_end(const char *s, const char *end)
+/* A quote is escaped when an odd run of backslashes precedes it (JSON escapes are all `\x`). */
+const char *lt_json_string_end(const char *s, const char *end)
 {
     const char *q = s;
     for (;;) {
@@ -270,7 +270,7 @@ bool lt_json_scan_keys(const char *p, size_t n, lt_json_key_fn fn, void *ud)
         const char *open = memchr(q, '"', (size_t)(end - q));
         if (!open)
             return true;
-        const char *close = string_end(open + 1, end);
+        const char *close = lt_json_string_end(open + 1, end);
         if (!close) /* unterminated: cJSON rejects it; the keys before it were seen */
             return true;
         const char *t = skip_ws(close + 1, end);
@@ -725,18 +725,28 @@ struct sse_ud {
     const struct lt_genai_adapter *a;
     void *st;
     struct lt_genai_ctx *c;
+    struct lt_event_shape shape; /* the last skipped event (shape.h) */
 };
 
 bool lt_genai_skip_disabled;
+bool lt_genai_shape_disabled;
 
 /* Whether an event must be parsed and handed to stream_event: always with content capture
  * on, else as the adapter's event_needed says (adapter.h). */
-static bool needed(const struct sse_ud *u, const char *type, size_t type_len, const char *data,
-                   size_t n)
+static bool needed(struct sse_ud *u, const char *type, size_t type_len, const char *data, size_t n)
 {
     if (u->c->capture || !u->a->event_needed || lt_genai_skip_disabled)
         return true;
-    return u->a->event_needed(u->st, u->c, type, type_len, data, n);
+    const char *const *free_keys = lt_genai_shape_disabled ? NULL : u->a->free_keys;
+    if (free_keys && lt_shape_match(&u->shape, type, type_len, data, n))
+        return false;
+    if (u->a->event_needed(u->st, u->c, type, type_len, data, n)) {
+        lt_shape_forget(&u->shape);
+        return true;
+    }
+    if (free_keys)
+        lt_shape_record(&u->shape, free_keys, type, type_len, data, n);
+    return false;
 }
 
 static int on_event(void *ud, const struct lt_sse_event *ev)
@@ -800,7 +810,8 @@ static int on_es_message(void *ud, const struct lt_es_message *m)
 static void run_stream(struct lt_genai_ctx *c, const struct lt_genai_adapter *a, void *st,
                        enum framing f, const char *p, size_t n)
 {
-    struct sse_ud u = {a, st, c};
+    struct sse_ud u = {.a = a, .st = st, .c = c};
+    lt_shape_init(&u.shape);
     int rc = 0;
     if (f == FRAMING_SSE) {
         struct lt_sse_parser sp;
@@ -828,6 +839,7 @@ static void run_stream(struct lt_genai_ctx *c, const struct lt_genai_adapter *a,
             c->truncated = true;
         lt_es_cleanup(&ep);
     }
+    lt_shape_cleanup(&u.shape);
     if (rc == -ENOMEM)
         lt_genai_oom(c);
 }

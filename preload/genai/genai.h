@@ -105,5 +105,8 @@ int lt_genai_build_span(struct lt_span *span, const struct lt_exchange *x,
  *  consults an adapter's event_needed fast path (adapter.h) and parses every stream event.
  *  False by default; not for production use (read without synchronisation). */
 extern bool lt_genai_skip_disabled;
+/** Test switch: when true, the event_needed fast path runs without the shape cache of
+ *  shape.h (every event goes through event_needed). Default false. */
+extern bool lt_genai_shape_disabled;
 
 #endif

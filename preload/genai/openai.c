@@ -621,6 +621,11 @@ static void cleanup(void *st)
     free(s->choices);
 }
 
+/* scan_key reads none of these (deltas only matter when capturing); "obfuscation" pads streamed
+ * chunks */
+static const char *const free_keys[] = {
+    "content", "refusal", "arguments", "reasoning_content", "reasoning", "obfuscation", NULL};
+
 const struct lt_genai_adapter lt_genai_openai_chat = {
     .api = LT_API_OPENAI_CHAT,
     .operation = "chat",
@@ -630,6 +635,7 @@ const struct lt_genai_adapter lt_genai_openai_chat = {
     .response = response,
     .stream_event = stream_event,
     .event_needed = event_needed,
+    .free_keys = free_keys,
     .finish = finish,
     .cleanup = cleanup,
 };

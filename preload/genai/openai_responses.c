@@ -545,6 +545,10 @@ static void cleanup(void *st)
     free(s->finish);
 }
 
+/* scan_key reads only "type" values: deltas and their counters are free (the item ids and
+ * indexes are too, but stay the same while one part streams) */
+static const char *const free_keys[] = {"delta", "sequence_number", "obfuscation", NULL};
+
 const struct lt_genai_adapter lt_genai_openai_responses = {
     .api = LT_API_OPENAI_RESPONSES,
     .operation = "chat",
@@ -554,6 +558,7 @@ const struct lt_genai_adapter lt_genai_openai_responses = {
     .response = response,
     .stream_event = stream_event,
     .event_needed = event_needed,
+    .free_keys = free_keys,
     .finish = finish,
     .cleanup = cleanup,
 };

@@ -43,8 +43,8 @@ static const char *const CTYPES[] = {
 /* Builds compared so far, to show the sweep ran. */
 static size_t n_compared;
 
-/* Build `body` as the response of `api` twice (skip on, skip forced off), capture off, and
- * require identical spans. */
+/* Build `body` as the response of `api` three times (skip on; skip on without the shape
+ * cache of shape.h; skip forced off), capture off, and require identical spans. */
 static void check_same(enum lt_api api, const char *ctype, const char *req_file, const char *body,
                        size_t n)
 {
@@ -62,9 +62,14 @@ static void check_same(enum lt_api api, const char *ctype, const char *req_file,
     lt_buf_append(&x->resp_body, body, n);
     lt_genai_skip_disabled = false;
     struct lt_span *fast = build(x, false);
+    lt_genai_shape_disabled = true; /* every event through event_needed */
+    struct lt_span *scanned = build(x, false);
+    lt_genai_shape_disabled = false;
     lt_genai_skip_disabled = true;
     struct lt_span *full = build(x, false);
     lt_genai_skip_disabled = false;
+    assert_spans_equal(full, scanned);
+    lt_span_free(scanned);
     if (fast->n_attrs != full->n_attrs) {
         for (size_t i = 0; i < full->n_attrs; i++)
             print_message("  full: %s\n", full->attrs[i].key);

@@ -1,0 +1,138 @@
+/* shape.c — the shape of the last skipped stream event (see shape.h). */
+#include "shape.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "adapter.h"
+
+void lt_shape_init(struct lt_event_shape *s)
+{
+    memset(s, 0, sizeof(*s));
+}
+
+void lt_shape_cleanup(struct lt_event_shape *s)
+{
+    free(s->buf);
+    memset(s, 0, sizeof(*s));
+}
+
+void lt_shape_forget(struct lt_event_shape *s)
+{
+    s->valid = false;
+}
+
+static bool number_byte(char ch)
+{
+    return (ch >= '0' && ch <= '9') || ch == '-' || ch == '+' || ch == '.' || ch == 'e' ||
+           ch == 'E';
+}
+
+bool lt_shape_match(struct lt_event_shape *s, const char *type, size_t type_len, const char *data,
+                    size_t n)
+{
+    if (!s->valid || type_len != s->type_len || memcmp(type, s->buf, type_len) != 0)
+        return false;
+    const char *t = s->buf + s->type_len; /* the recorded data */
+    size_t pt = 0, pe = 0;                /* positions in the recording and in `data` */
+    for (size_t i = 0; i < s->n_vals; i++) {
+        const struct lt_shape_value *v = &s->vals[i];
+        size_t seg = v->off - pt; /* fixed bytes up to this value */
+        if (n - pe < seg || memcmp(data + pe, t + pt, seg) != 0)
+            return false;
+        pe += seg;
+        pt = v->off + v->len;
+        if (v->string) {
+            const char *e = lt_json_string_end(data + pe, data + n);
+            if (!e)
+                return false;
+            pe = (size_t)(e - data);
+        } else {
+            size_t start = pe;
+            while (pe < n && number_byte(data[pe]))
+                pe++;
+            if (pe == start)
+                return false;
+        }
+    }
+    size_t rest = s->data_len - pt;
+    if (n - pe != rest || memcmp(data + pe, t + pt, rest) != 0)
+        return false;
+    s->hits++;
+    return true;
+}
+
+struct rec {
+    const char *const *keys;
+    const char *data;
+    struct lt_shape_value vals[LT_SHAPE_MAX_VALUES];
+    size_t n_vals;
+    bool overflow;
+};
+
+static bool is_free(const char *const *keys, const char *k, size_t kn)
+{
+    for (; *keys; keys++)
+        if (strlen(*keys) == kn && memcmp(*keys, k, kn) == 0)
+            return true;
+    return false;
+}
+
+static bool rec_key(void *ud, const char *k, size_t kn, const char *v, size_t vn)
+{
+    struct rec *r = ud;
+    if (!vn || !is_free(r->keys, k, kn))
+        return true;
+    struct lt_shape_value val = {0, 0, false};
+    if (v[0] == '"') {
+        const char *e = lt_json_string_end(v + 1, v + vn);
+        if (!e)
+            return true; /* unterminated: the scan ends here */
+        val.off = (size_t)(v + 1 - r->data);
+        val.len = (size_t)(e - (v + 1));
+        val.string = true;
+    } else if (number_byte(v[0])) {
+        size_t len = 0;
+        while (len < vn && number_byte(v[len]))
+            len++;
+        if (len == vn)
+            return true; /* the number runs to the end: nothing fixed follows it */
+        val.off = (size_t)(v - r->data);
+        val.len = len;
+    } else {
+        return true; /* null, true, an object...: part of the fixed bytes */
+    }
+    if (r->n_vals == LT_SHAPE_MAX_VALUES) {
+        r->overflow = true;
+        return false;
+    }
+    r->vals[r->n_vals++] = val;
+    return true;
+}
+
+void lt_shape_record(struct lt_event_shape *s, const char *const *free_keys, const char *type,
+                     size_t type_len, const char *data, size_t n)
+{
+    /* Any recording made since the last needed event stays true; one is replaced only by a
+     * recording that can be made, and one replaced without a match counts as fruitless. */
+    if (s->off || type_len > LT_SHAPE_MAX_BYTES || n > LT_SHAPE_MAX_BYTES - type_len)
+        return;
+    struct rec r = {.keys = free_keys, .data = data};
+    if (!lt_json_scan_keys(data, n, rec_key, &r) || r.overflow || r.n_vals == 0)
+        return;
+    if (s->valid && s->hits == 0 && ++s->fruitless >= LT_SHAPE_MAX_FRUITLESS) {
+        s->off = true;
+        s->valid = false;
+        return;
+    }
+    if (!s->buf && !(s->buf = malloc(LT_SHAPE_MAX_BYTES)))
+        return;
+    memcpy(s->buf, type, type_len);
+    memcpy(s->buf + type_len, data, n);
+    memcpy(s->vals, r.vals, sizeof(r.vals));
+    s->n_vals = r.n_vals;
+    s->type_len = type_len;
+    s->data_len = n;
+    s->hits = 0;
+    s->valid = true;
+}
