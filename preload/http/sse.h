@@ -8,7 +8,8 @@
 #include <stddef.h>
 
 /** One dispatched event. `type` is "message" when the stream named none. Views are valid
- *  only during the callback; `data` has its trailing LF removed as the spec says. */
+ *  only during the callback; `data` has its trailing LF removed as the spec says and is not
+ *  NUL-terminated (it may be a view into the fed bytes). */
 struct lt_sse_event {
     const char *type;
     size_t type_len;
