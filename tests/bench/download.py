@@ -31,7 +31,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-import proxy_sse as P  # noqa: E402
+import sse_server as S  # noqa: E402
 
 LIBSSL = "/lib/x86_64-linux-gnu/libssl.so.3"
 TARGET = 1.01
@@ -144,18 +144,18 @@ def measure(repo, quick=False, rounds=None):
     size_mib = 64 if quick else 256
     rounds = rounds or (3 if quick else 5)
     tmp = tempfile.mkdtemp(prefix="llmtap-bench-dl-")
-    cert, key = P.make_cert(tmp)
-    srv = subprocess.Popen([P.PY, os.path.abspath(__file__), "serve", cert, key,
+    cert, key = S.make_cert(tmp)
+    srv = subprocess.Popen([S.PY, os.path.abspath(__file__), "serve", cert, key,
                             str(size_mib << 20)], stdout=subprocess.PIPE, text=True,
-                           env=P.clean_env())
+                           env=S.clean_env())
     res = {"size_mib": size_mib, "rounds": rounds, "target": TARGET}
     try:
         port = int(srv.stdout.readline().split()[1])
         curl = shutil.which("curl")
         argv = [curl, "-sS", "--http1.1", "-o", "/dev/null", "--cacert", cert,
                 "https://localhost:%d/blob" % port]
-        env_none = P.clean_env()
-        env_tap = P.llmtap_env(repo, "http://127.0.0.1:%d" % P.free_port())
+        env_none = S.clean_env()
+        env_tap = S.llmtap_env(repo, "http://127.0.0.1:%d" % S.free_port())
         # Probe bpftrace once, quickly; on failure say why and go on without it.
         bpf_ok, calls = True, []
         try:
@@ -186,12 +186,12 @@ def measure(repo, quick=False, rounds=None):
             for mode in ratios:
                 if mode in got:
                     ratios[mode].append(got[mode] / got["none"])
-        res["cpu_s"] = {k: P.median(v) for k, v in cpu.items() if v}
+        res["cpu_s"] = {k: S.median(v) for k, v in cpu.items() if v}
         res["cpu_s_all"] = cpu
-        res["ratio_llmtap"] = P.median(ratios["llmtap"])
-        res["ratio_bpftrace"] = P.median(ratios["bpftrace"]) if ratios["bpftrace"] else None
+        res["ratio_llmtap"] = S.median(ratios["llmtap"])
+        res["ratio_bpftrace"] = S.median(ratios["bpftrace"]) if ratios["bpftrace"] else None
         if calls:
-            res["ssl_read_calls"] = int(P.median(calls))
+            res["ssl_read_calls"] = int(S.median(calls))
         res["pass"] = res["ratio_llmtap"] <= TARGET
     finally:
         srv.terminate()

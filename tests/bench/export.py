@@ -35,6 +35,8 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, HERE)
+import sse_server as S  # noqa: E402
 
 CONFIGS = [
     ("protobuf", "none", {"OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
@@ -49,9 +51,7 @@ CONFIGS = [
 
 
 def run_once(exe, n, extra, ship=False):
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("OTEL_", "LLMTAP_")) and k not in ("LD_PRELOAD", "TRACEPARENT")}
-    env.update(extra)
+    env = S.clean_env(extra)
     argv = [exe, str(n)] + (["ship"] if ship else [])
     p = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=300)
     if p.returncode != 0 or "dropped" in p.stderr:

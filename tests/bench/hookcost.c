@@ -4,7 +4,7 @@
  *
  * An in-process OpenSSL client and server in one thread: the client sends SNI HOST
  * (www.example.org, not an LLM provider) and verifies the server's self-signed certificate
- * (EC P-256, generated in memory at start, as in tests/drivers/tls_burst.c). The two ends
+ * (EC P-256, generated in memory at start). The two ends
  * are joined by a memory BIO pair (mode `bio`) or by a TCP connection over loopback (mode
  * `fd`: connect()/accept(), SSL_set_fd; libssl then does read()/write() on the sockets, as in
  * real programs).
@@ -28,17 +28,15 @@
  * stdout: "calls C" — the number of calls through the PLT (hookable) the measured loop made,
  * for the per-call arithmetic. In mode `fd` the unhooked side's libssl still calls
  * read()/write() through the PLT (those libc hooks are cheap one-load checks).
- * Exit status 0, 1 on any TLS failure, 2 on bad arguments. */
-#include <dlfcn.h>
+ * Exit status 0, 1 on any TLS failure, 2 on bad arguments. The in-memory TLS set-up (identity,
+ * contexts, ends, BIO pair, handshake) is tests/drivers/tls_mem.h's. */
+#include "../drivers/tls_mem.h"
+
 #include <arpa/inet.h>
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/ssl.h>
-#include <openssl/x509.h>
-#include <openssl/x509v3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,34 +75,6 @@ static void find_direct(void)
         die("cannot find SSL_read/SSL_write in libssl");
 }
 
-/* A throwaway P-256 key and a self-signed certificate for HOST, valid for a day. */
-static void make_identity(EVP_PKEY **key_out, X509 **cert_out)
-{
-    EVP_PKEY *key = EVP_EC_gen("P-256");
-    X509 *cert = X509_new();
-    if (!key || !cert)
-        die("key generation failed");
-    X509_set_version(cert, 2);
-    ASN1_INTEGER_set(X509_get_serialNumber(cert), 1);
-    X509_gmtime_adj(X509_getm_notBefore(cert), -60);
-    X509_gmtime_adj(X509_getm_notAfter(cert), 86400);
-    X509_NAME *name = X509_get_subject_name(cert);
-    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)HOST, -1, -1, 0);
-    X509_set_issuer_name(cert, name);
-    X509_set_pubkey(cert, key);
-    X509V3_CTX v3;
-    X509V3_set_ctx_nodb(&v3);
-    X509V3_set_ctx(&v3, cert, cert, NULL, NULL, 0);
-    X509_EXTENSION *san = X509V3_EXT_conf_nid(NULL, &v3, NID_subject_alt_name, "DNS:" HOST);
-    if (!san || !X509_add_ext(cert, san, -1))
-        die("certificate extension failed");
-    X509_EXTENSION_free(san);
-    if (!X509_sign(cert, key, EVP_sha256()))
-        die("certificate signing failed");
-    *key_out = key;
-    *cert_out = cert;
-}
-
 /* One connection, both ends in this thread. */
 struct pair {
     SSL_CTX *cctx, *sctx;
@@ -114,23 +84,9 @@ struct pair {
 
 static void pair_open(struct pair *p, int use_fd)
 {
-    EVP_PKEY *key;
-    X509 *cert;
-    make_identity(&key, &cert);
-    p->sctx = SSL_CTX_new(TLS_server_method());
-    p->cctx = SSL_CTX_new(TLS_client_method());
-    if (!p->sctx || !p->cctx || SSL_CTX_use_certificate(p->sctx, cert) != 1 ||
-        SSL_CTX_use_PrivateKey(p->sctx, key) != 1 ||
-        X509_STORE_add_cert(SSL_CTX_get_cert_store(p->cctx), cert) != 1)
-        die("TLS context setup failed");
-    SSL_CTX_set_verify(p->cctx, SSL_VERIFY_PEER, NULL);
-    X509_free(cert);
-    EVP_PKEY_free(key);
-
-    p->client = SSL_new(p->cctx);
-    p->server = SSL_new(p->sctx);
-    if (!p->client || !p->server)
-        die("SSL_new failed");
+    const char *err = tls_mem_contexts(HOST, &p->cctx, &p->sctx);
+    if (err || (err = tls_mem_ends(p->cctx, p->sctx, HOST, &p->client, &p->server)))
+        die(err);
     p->fds[0] = p->fds[1] = -1;
     if (use_fd) {
         /* A TCP connection over loopback, connect()ed by this process like a real client's
@@ -156,28 +112,11 @@ static void pair_open(struct pair *p, int use_fd)
         }
         SSL_set_fd(p->client, p->fds[0]);
         SSL_set_fd(p->server, p->fds[1]);
-    } else {
-        BIO *cb, *sb;
-        if (!BIO_new_bio_pair(&cb, 0, &sb, 0))
-            die("BIO_new_bio_pair failed");
-        SSL_set_bio(p->client, cb, cb);
-        SSL_set_bio(p->server, sb, sb);
+    } else if ((err = tls_mem_join(p->client, p->server, 0))) {
+        die(err);
     }
-    SSL_set_tlsext_host_name(p->client, HOST);
-    SSL_set1_host(p->client, HOST);
-    SSL_set_connect_state(p->client);
-    SSL_set_accept_state(p->server);
-    int c = 0, s = 0;
-    for (int rounds = 0; (c != 1 || s != 1) && rounds < 100; rounds++) {
-        if (c != 1 && (c = SSL_do_handshake(p->client)) != 1 &&
-            SSL_get_error(p->client, c) != SSL_ERROR_WANT_READ)
-            die("client handshake failed");
-        if (s != 1 && (s = SSL_do_handshake(p->server)) != 1 &&
-            SSL_get_error(p->server, s) != SSL_ERROR_WANT_READ)
-            die("server handshake failed");
-    }
-    if (c != 1 || s != 1)
-        die("handshake did not finish");
+    if ((err = tls_mem_handshake(p->client, p->server)))
+        die(err);
     for (int i = 0; i < 2 && use_fd; i++)
         fcntl(p->fds[i], F_SETFL, fcntl(p->fds[i], F_GETFL) & ~O_NONBLOCK);
 }

@@ -35,7 +35,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-import proxy_sse as P  # noqa: E402
+import sse_server as S  # noqa: E402
 
 CLIENT = os.path.join(HERE, "proxy_client.py")
 TARGET_IDLE_MIB = 4.0
@@ -56,12 +56,12 @@ def _kill(p):
 
 def idle_round(repo, endpoint):
     """(rss_none, rss_llmtap) in KiB of two idle Pythons started together, read after 1 s."""
-    argv = [P.PY, "-c", "import time; time.sleep(60)"]
-    procs = {"none": subprocess.Popen(argv, env=P.clean_env()),
-             "llmtap": subprocess.Popen(argv, env=P.llmtap_env(repo, endpoint))}
+    argv = [S.PY, "-c", "import time; time.sleep(60)"]
+    procs = {"none": subprocess.Popen(argv, env=S.clean_env()),
+             "llmtap": subprocess.Popen(argv, env=S.llmtap_env(repo, endpoint))}
     try:
         time.sleep(1.0)
-        rss = {k: P.read_status(p.pid, "VmRSS") for k, p in procs.items()}
+        rss = {k: S.read_status(p.pid, "VmRSS") for k, p in procs.items()}
     finally:
         for p in procs.values():
             _kill(p)
@@ -74,16 +74,16 @@ def exchange_round(repo, srv_port, ca, endpoint):
     """(rss_none, rss_llmtap) in KiB, 1 s after one streamed exchange."""
     out = {}
     for mode in ("none", "llmtap"):
-        env = P.clean_env() if mode == "none" else P.llmtap_env(
+        env = S.clean_env() if mode == "none" else S.llmtap_env(
             repo, endpoint, {"OTEL_BSP_SCHEDULE_DELAY": "200"})
-        p = subprocess.Popen([P.PY, CLIENT, "--port", str(srv_port), "--ca", ca, "-n", "1",
+        p = subprocess.Popen([S.PY, CLIENT, "--port", str(srv_port), "--ca", ca, "-n", "1",
                               "--hold"], env=env, stdout=subprocess.PIPE, text=True)
         try:
             line = p.stdout.readline()
             if not line or json.loads(line)["errors"]:
                 raise RuntimeError("exchange client failed: %r" % line)
             time.sleep(1.0)
-            out[mode] = P.read_status(p.pid, "VmRSS")
+            out[mode] = S.read_status(p.pid, "VmRSS")
         finally:
             _kill(p)
             p.stdout.close()
@@ -91,14 +91,14 @@ def exchange_round(repo, srv_port, ca, endpoint):
 
 
 def peak_run(port, ca, n, env):
-    r = subprocess.run([P.PY, CLIENT, "--port", str(port), "--ca", ca, "-n", str(n),
+    r = subprocess.run([S.PY, CLIENT, "--port", str(port), "--ca", ca, "-n", str(n),
                         "--threads", str(THREADS)], env=env, capture_output=True, text=True,
                        timeout=300)
     try:
         out = json.loads(r.stdout.strip().splitlines()[-1])
     except (ValueError, IndexError):
         raise RuntimeError("peak client failed (rc %d): %s" % (r.returncode, r.stderr[-300:]))
-    if out["errors"] or out["events"] != n * THREADS * P.EVENTS:
+    if out["errors"] or out["events"] != n * THREADS * S.EVENTS:
         raise RuntimeError("peak client failed: %s" % out)
     return out["hwm_kib"]
 
@@ -108,28 +108,28 @@ def measure(repo, quick=False, rounds=None):
     peak_rounds = 1 if quick else max(1, min(3, rounds))
     n = 30 if quick else 100
     tmp = tempfile.mkdtemp(prefix="llmtap-bench-mem-")
-    cert, key = P.make_cert(tmp)
-    srv = P.SSEServer(cert, key)
-    rcv, hang = P.Receiver(), P.Receiver(hang=True)
+    cert, key = S.make_cert(tmp)
+    srv = S.SSEServer(cert, key)
+    rcv, hang = S.Receiver(), S.Receiver(hang=True)
     res = {"rounds": rounds, "target_idle_mib": TARGET_IDLE_MIB}
     try:
         idle = [idle_round(repo, rcv.endpoint) for _ in range(rounds)]
-        res["idle_mib"] = {"none": P.median([a for a, _ in idle]) / 1024,
-                           "llmtap": P.median([b for _, b in idle]) / 1024}
-        res["idle_added_mib"] = P.median([b - a for a, b in idle]) / 1024
+        res["idle_mib"] = {"none": S.median([a for a, _ in idle]) / 1024,
+                           "llmtap": S.median([b for _, b in idle]) / 1024}
+        res["idle_added_mib"] = S.median([b - a for a, b in idle]) / 1024
         ex = [exchange_round(repo, srv.port, cert, rcv.endpoint) for _ in range(rounds)]
-        res["one_exchange_added_mib"] = P.median([b - a for a, b in ex]) / 1024
+        res["one_exchange_added_mib"] = S.median([b - a for a, b in ex]) / 1024
         res["pass"] = res["idle_added_mib"] <= TARGET_IDLE_MIB
 
         configs = {
-            "none": (P.clean_env(), None),
-            "llmtap": (P.llmtap_env(repo, rcv.endpoint),
+            "none": (S.clean_env(), None),
+            "llmtap": (S.llmtap_env(repo, rcv.endpoint),
                        DEFAULT_MAX_QUEUE + 2 * THREADS * DEFAULT_MAX_BODY),
             "llmtap, exports every 100 ms": (
-                P.llmtap_env(repo, rcv.endpoint, {"OTEL_BSP_SCHEDULE_DELAY": "100"}),
+                S.llmtap_env(repo, rcv.endpoint, {"OTEL_BSP_SCHEDULE_DELAY": "100"}),
                 DEFAULT_MAX_QUEUE + 2 * THREADS * DEFAULT_MAX_BODY),
             "llmtap, collector hangs, small caps": (
-                P.llmtap_env(repo, hang.endpoint, dict(HANG_ENV, **SMALL)),
+                S.llmtap_env(repo, hang.endpoint, dict(HANG_ENV, **SMALL)),
                 int(SMALL["LLMTAP_MAX_QUEUE_BYTES"]) +
                 2 * THREADS * int(SMALL["LLMTAP_MAX_BODY"])),
         }
@@ -140,11 +140,11 @@ def measure(repo, quick=False, rounds=None):
                 order.reverse()
             for c in order:
                 peaks[c].append(peak_run(srv.port, cert, n, configs[c][0]))
-        base = P.median(peaks["none"]) / 1024
+        base = S.median(peaks["none"]) / 1024
         out = {}
         ok = True
         for c, (env, bound) in configs.items():
-            pk = P.median(peaks[c]) / 1024
+            pk = S.median(peaks[c]) / 1024
             d = {"peak_mib": pk, "added_mib": pk - base,
                  "bound_mib": bound / (1 << 20) if bound else None,
                  "env": {k: v for k, v in env.items()
@@ -153,7 +153,8 @@ def measure(repo, quick=False, rounds=None):
                 ok = False
             out[c] = d
         res["peak"] = {"threads": THREADS, "exchanges": n, "rounds": peak_rounds,
-                       "response_kib": sum(map(len, P.sse_response())) / 1024, "configs": out}
+                       "response_kib": sum(map(len, S.count_response())) / 1024,
+                       "configs": out}
         res["peak_bounded"] = ok
     finally:
         srv.stop()

@@ -1,7 +1,7 @@
 """Issue 5, item 4: the proxy approach. The same streamed chat completions as item 3 (an
 OpenAI stream of 200 SSE events per exchange, http.client, one keep-alive connection; N = 100
 exchanges per run, 30 with quick) three ways, alternated within each round:
-  direct   — client -> local TLS SSE server (tests/bench/proxy_sse.py)
+  direct   — client -> local TLS SSE server (tests/bench/sse_server.py)
   llmtap   — the same under LD_PRELOAD=build/libllmtap.so, spans exported to a local OTLP
              receiver in this process
   mitmdump — client -> mitmdump --mode reverse:https://127.0.0.1:PORT (TLS-terminating,
@@ -26,14 +26,14 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-import proxy_sse as P  # noqa: E402
+import sse_server as S  # noqa: E402
 
 CLIENT = os.path.join(HERE, "proxy_client.py")
 
 
 def run_client(port, ca, n, env, threads=1):
     """One client run; returns its JSON line as a dict (raises on failure)."""
-    r = subprocess.run([P.PY, CLIENT, "--port", str(port), "--ca", ca, "-n", str(n),
+    r = subprocess.run([S.PY, CLIENT, "--port", str(port), "--ca", ca, "-n", str(n),
                         "--threads", str(threads)], env=env, capture_output=True, text=True,
                        timeout=300)
     try:
@@ -43,9 +43,9 @@ def run_client(port, ca, n, env, threads=1):
     if r.returncode != 0 or out["errors"]:
         raise RuntimeError("client failed (rc %d): %s %s" % (r.returncode, out["errors"],
                                                               r.stderr[-300:]))
-    if out["events"] != out["exchanges"] * P.EVENTS:
+    if out["events"] != out["exchanges"] * S.EVENTS:
         raise RuntimeError("client read %d events, expected %d"
-                           % (out["events"], out["exchanges"] * P.EVENTS))
+                           % (out["events"], out["exchanges"] * S.EVENTS))
     return out
 
 
@@ -59,15 +59,15 @@ class Mitmdump:
             raise RuntimeError("mitmdump is not installed (Debian package mitmproxy)")
         conf = os.path.join(tmp, "mitm")
         os.makedirs(conf, exist_ok=True)
-        self.port = P.free_port()
+        self.port = S.free_port()
         self.log = open(os.path.join(tmp, "mitm.log"), "w+")
         self.proc = subprocess.Popen(
             [exe, "--mode", "reverse:https://127.0.0.1:%d" % upstream, "--listen-host",
              "127.0.0.1", "--listen-port", str(self.port), "--ssl-insecure", "-q",
              "--set", "confdir=" + conf], stdout=self.log, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, env=P.clean_env())
+            stdin=subprocess.DEVNULL, env=S.clean_env())
         self.ca = os.path.join(conf, "mitmproxy-ca-cert.pem")
-        if not P.wait_port(self.port, 30, self.proc) or not os.path.exists(self.ca):
+        if not S.wait_port(self.port, 30, self.proc) or not os.path.exists(self.ca):
             self.stop()
             self.log.seek(0)
             raise RuntimeError("mitmdump did not start: %s" % self.log.read()[-300:].strip())
@@ -87,19 +87,19 @@ def measure(repo, quick=False, rounds=None):
     n = 30 if quick else 100
     rounds = rounds or (3 if quick else 5)
     tmp = tempfile.mkdtemp(prefix="llmtap-bench-proxy-")
-    cert, key = P.make_cert(tmp)
-    srv = P.SSEServer(cert, key)
-    rcv = P.Receiver()
+    cert, key = S.make_cert(tmp)
+    srv = S.SSEServer(cert, key)
+    rcv = S.Receiver()
     mitm = None
-    res = {"exchanges": n, "rounds": rounds, "events_per_exchange": P.EVENTS}
+    res = {"exchanges": n, "rounds": rounds, "events_per_exchange": S.EVENTS}
     try:
         try:
             mitm = Mitmdump(srv.port, tmp)
             res["mitmdump"] = "ok"
         except (RuntimeError, OSError) as e:
             res["mitmdump"] = "not available here: %s" % e
-        env_none = P.clean_env()
-        env_tap = P.llmtap_env(repo, rcv.endpoint)
+        env_none = S.clean_env()
+        env_tap = S.llmtap_env(repo, rcv.endpoint)
         modes = {"direct": (srv.port, cert, env_none), "llmtap": (srv.port, cert, env_tap)}
         if mitm:
             modes["mitmdump"] = (mitm.port, mitm.ca, env_none)
@@ -119,8 +119,8 @@ def measure(repo, quick=False, rounds=None):
                 walls[m].append(got[m])
             for m in added:
                 added[m].append(got[m] - got["direct"])
-        res["ms_per_exchange"] = {m: P.median(v) for m, v in walls.items()}
-        res["added_ms"] = {m: P.median(v) for m, v in added.items()}
+        res["ms_per_exchange"] = {m: S.median(v) for m, v in walls.items()}
+        res["added_ms"] = {m: S.median(v) for m, v in added.items()}
         res["otlp_requests"] = rcv.requests
         if rcv.requests == 0:
             raise RuntimeError("llmtap exported nothing to the local receiver")

@@ -17,7 +17,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from proxy_sse import request_body  # noqa: E402
+from sse_server import request_body  # noqa: E402
 
 
 def status(key):

@@ -12,20 +12,20 @@
  * libssl's handle, so an LD_PRELOADed agent sees (and charges to this thread) only the client's
  * calls: what an instrumented application pays. The figure printed is the CPU time of this
  * thread (CLOCK_THREAD_CPUTIME_ID) over the exchange loop, handshake excluded; an agent's
- * exporter thread is not counted. Run it with and without the agent and divide the
- * difference by the number of events (tests/bench/stream.py does that, alternating).
+ * exporter thread is not counted. The loop is the function exchange_loop (never inlined), so
+ * callgrind can count exactly its instructions: `valgrind --tool=callgrind
+ * --separate-threads=yes --toggle-collect=exchange_loop` (tests/bench/stream.py runs it with
+ * and without the agent and divides the difference by the number of events).
  *
  *   usage: stream_host EXCHANGES [EVENTS [READ]]   (defaults 300, 200, 4096)
  *
  * stdout: one line "thread_ns=N exchanges=E events=V bytes=B" (B: response bytes read).
  * Exit status 0, 1 on any TLS or protocol failure (message on stderr), 2 on bad usage.
- * Plain C11 + OpenSSL; no llmtap headers. */
+ * Plain C11 + OpenSSL; no llmtap headers; the in-memory TLS set-up is
+ * tests/drivers/tls_mem.h's. */
+#include "../drivers/tls_mem.h"
+
 #include <dlfcn.h>
-#include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/ssl.h>
-#include <openssl/x509.h>
-#include <openssl/x509v3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,32 +111,13 @@ static void build_stream(int events)
     chunk_len[n_chunks++] = 5;
 }
 
-/* A throwaway P-256 key and a self-signed certificate for HOST. */
+/* The TLS contexts (a throwaway identity for HOST), libssl's own SSL_read/SSL_write, and
+ * the request and response head bytes. */
 static void setup(void)
 {
-    EVP_PKEY *key = EVP_EC_gen("P-256");
-    X509 *cert = X509_new();
-    if (!key || !cert)
-        die("key generation failed");
-    X509_set_version(cert, 2);
-    ASN1_INTEGER_set(X509_get_serialNumber(cert), 1);
-    X509_gmtime_adj(X509_getm_notBefore(cert), -60);
-    X509_gmtime_adj(X509_getm_notAfter(cert), 86400);
-    X509_NAME *name = X509_get_subject_name(cert);
-    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)HOST, -1, -1, 0);
-    X509_set_issuer_name(cert, name);
-    X509_set_pubkey(cert, key);
-    if (!X509_sign(cert, key, EVP_sha256()))
-        die("certificate signing failed");
-    server_ctx = SSL_CTX_new(TLS_server_method());
-    client_ctx = SSL_CTX_new(TLS_client_method());
-    if (!server_ctx || !client_ctx || SSL_CTX_use_certificate(server_ctx, cert) != 1 ||
-        SSL_CTX_use_PrivateKey(server_ctx, key) != 1 ||
-        X509_STORE_add_cert(SSL_CTX_get_cert_store(client_ctx), cert) != 1)
-        die("TLS context setup failed");
-    SSL_CTX_set_verify(client_ctx, SSL_VERIFY_PEER, NULL);
-    X509_free(cert);
-    EVP_PKEY_free(key);
+    const char *err = tls_mem_contexts(HOST, &client_ctx, &server_ctx);
+    if (err)
+        die(err);
 
     /* libssl's own SSL_write, past any interposer. */
     void *h = dlopen("libssl.so.3", RTLD_NOW | RTLD_NOLOAD);
@@ -159,21 +140,6 @@ static void setup(void)
                         "Transfer-Encoding: chunked\r\nConnection: keep-alive\r\n"
                         "openai-processing-ms: 120\r\nx-request-id: req_0123456789abcdef\r\n"
                         "\r\n");
-}
-
-static void handshake(SSL *client, SSL *server)
-{
-    int c = 0, s = 0;
-    for (int rounds = 0; (c != 1 || s != 1) && rounds < 100; rounds++) {
-        if (c != 1 && (c = SSL_do_handshake(client)) != 1 &&
-            SSL_get_error(client, c) != SSL_ERROR_WANT_READ)
-            die("client handshake failed");
-        if (s != 1 && (s = SSL_do_handshake(server)) != 1 &&
-            SSL_get_error(server, s) != SSL_ERROR_WANT_READ)
-            die("server handshake failed");
-    }
-    if (c != 1 || s != 1)
-        die("handshake did not finish");
 }
 
 /* Client: read until the BIO pair is empty; returns bytes read, checks the stream end. */
@@ -199,39 +165,16 @@ static size_t drain(SSL *client, char *buf, int rd, char *tail, size_t *tail_n)
     }
 }
 
-int main(int argc, char **argv)
+size_t exchange_loop(SSL *client, SSL *server, long exchanges, char *buf, int rd);
+
+/* The measured work: EXCHANGES request/response exchanges on the connection, the client
+ * reading `rd` bytes per SSL_read into `buf`; returns the response bytes the client read.
+ * External and never inlined or cloned, so its symbol is the one callgrind toggles on. */
+__attribute__((noinline, noclone)) size_t exchange_loop(SSL *client, SSL *server, long exchanges,
+                                                        char *buf, int rd)
 {
-    if (argc < 2 || argc > 4) {
-        fprintf(stderr, "usage: %s EXCHANGES [EVENTS [READ]]\n", argv[0]);
-        return 2;
-    }
-    long exchanges = strtol(argv[1], NULL, 10);
-    int events = argc > 2 ? atoi(argv[2]) : 200;
-    int rd = argc > 3 ? atoi(argv[3]) : 4096;
-    if (exchanges < 1 || events < 4 || events > MAX_EVENTS || rd < 1 || rd > (1 << 20))
-        return 2;
-    setup();
-    build_stream(events);
-    char *buf = malloc((size_t)rd);
-    if (!buf)
-        die("out of memory");
-
-    SSL *client = SSL_new(client_ctx), *server = SSL_new(server_ctx);
-    BIO *cb, *sb;
-    /* 64 KiB each way: a whole batch of events fits before the client reads. */
-    if (!client || !server || !BIO_new_bio_pair(&cb, 1 << 16, &sb, 1 << 16))
-        die("cannot create the connection");
-    SSL_set_bio(client, cb, cb);
-    SSL_set_bio(server, sb, sb);
-    SSL_set_tlsext_host_name(client, HOST);
-    SSL_set1_host(client, HOST);
-    SSL_set_connect_state(client);
-    SSL_set_accept_state(server);
-    handshake(client, server);
-
-    struct timespec t0, t1;
+    BIO *cb = SSL_get_rbio(client);
     size_t total = 0;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
     for (long x = 0; x < exchanges; x++) {
         if (SSL_write(client, request, request_len) != request_len)
             die("client SSL_write failed");
@@ -258,6 +201,35 @@ int main(int argc, char **argv)
         if (tail_n != 5 || memcmp(tail, "0\r\n\r\n", 5) != 0)
             die("stream did not end with the last chunk");
     }
+    return total;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || argc > 4) {
+        fprintf(stderr, "usage: %s EXCHANGES [EVENTS [READ]]\n", argv[0]);
+        return 2;
+    }
+    long exchanges = strtol(argv[1], NULL, 10);
+    int events = argc > 2 ? atoi(argv[2]) : 200;
+    int rd = argc > 3 ? atoi(argv[3]) : 4096;
+    if (exchanges < 1 || events < 4 || events > MAX_EVENTS || rd < 1 || rd > (1 << 20))
+        return 2;
+    setup();
+    build_stream(events);
+    char *buf = malloc((size_t)rd);
+    if (!buf)
+        die("out of memory");
+
+    SSL *client, *server;
+    /* 64 KiB each way: a whole batch of events fits before the client reads. */
+    const char *err = tls_mem_connect(client_ctx, server_ctx, HOST, 1 << 16, &client, &server);
+    if (err)
+        die(err);
+
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
+    size_t total = exchange_loop(client, server, exchanges, buf, rd);
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
     long long ns = (long long)(t1.tv_sec - t0.tv_sec) * 1000000000LL + (t1.tv_nsec - t0.tv_nsec);
     printf("thread_ns=%lld exchanges=%ld events=%d bytes=%zu\n", ns, exchanges, events, total);

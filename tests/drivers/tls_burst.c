@@ -15,12 +15,10 @@
  * one, an LD_PRELOADed agent's exit flush included): "tls_burst: peak RSS K KiB" (VmHWM:
  * this program's own high-water mark; ru_maxrss would include the parent's RSS at fork).
  * Exit status 0, or 1 on any TLS or protocol failure (message on stderr).
- * Used by tests/integ/test_collector_faults.py (queue overflow) and as a benchmark host. */
-#include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/ssl.h>
-#include <openssl/x509.h>
-#include <openssl/x509v3.h>
+ * Used by tests/integ/test_collector_faults.py (queue overflow) and as a benchmark host.
+ * The in-memory TLS set-up is tests/drivers/tls_mem.h's. */
+#include "tls_mem.h"
+
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,48 +64,11 @@ static void die(const char *what)
     exit(1);
 }
 
-/* A throwaway P-256 key and a self-signed certificate for HOST, valid for a day. */
-static void make_identity(EVP_PKEY **key_out, X509 **cert_out)
-{
-    EVP_PKEY *key = EVP_EC_gen("P-256");
-    X509 *cert = X509_new();
-    if (!key || !cert)
-        die("key generation failed");
-    X509_set_version(cert, 2);
-    ASN1_INTEGER_set(X509_get_serialNumber(cert), 1);
-    X509_gmtime_adj(X509_getm_notBefore(cert), -60);
-    X509_gmtime_adj(X509_getm_notAfter(cert), 86400);
-    X509_NAME *name = X509_get_subject_name(cert);
-    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)HOST, -1, -1, 0);
-    X509_set_issuer_name(cert, name);
-    X509_set_pubkey(cert, key);
-    X509V3_CTX v3;
-    X509V3_set_ctx_nodb(&v3);
-    X509V3_set_ctx(&v3, cert, cert, NULL, NULL, 0);
-    X509_EXTENSION *san = X509V3_EXT_conf_nid(NULL, &v3, NID_subject_alt_name, "DNS:" HOST);
-    if (!san || !X509_add_ext(cert, san, -1))
-        die("certificate extension failed");
-    X509_EXTENSION_free(san);
-    if (!X509_sign(cert, key, EVP_sha256()))
-        die("certificate signing failed");
-    *key_out = key;
-    *cert_out = cert;
-}
-
 static void setup(void)
 {
-    EVP_PKEY *key;
-    X509 *cert;
-    make_identity(&key, &cert);
-    server_ctx = SSL_CTX_new(TLS_server_method());
-    client_ctx = SSL_CTX_new(TLS_client_method());
-    if (!server_ctx || !client_ctx || SSL_CTX_use_certificate(server_ctx, cert) != 1 ||
-        SSL_CTX_use_PrivateKey(server_ctx, key) != 1 ||
-        X509_STORE_add_cert(SSL_CTX_get_cert_store(client_ctx), cert) != 1)
-        die("TLS context setup failed");
-    SSL_CTX_set_verify(client_ctx, SSL_VERIFY_PEER, NULL);
-    X509_free(cert);
-    EVP_PKEY_free(key);
+    const char *err = tls_mem_contexts(HOST, &client_ctx, &server_ctx);
+    if (err)
+        die(err);
 
     request_len = snprintf(request, sizeof(request),
                            "POST /v1/chat/completions HTTP/1.1\r\nHost: " HOST "\r\n"
@@ -127,29 +88,9 @@ struct pair {
 
 static void pair_open(struct pair *p)
 {
-    BIO *cb, *sb;
-    p->client = SSL_new(client_ctx);
-    p->server = SSL_new(server_ctx);
-    if (!p->client || !p->server || !BIO_new_bio_pair(&cb, 0, &sb, 0))
-        die("cannot create the connection");
-    SSL_set_bio(p->client, cb, cb);
-    SSL_set_bio(p->server, sb, sb);
-    SSL_set_tlsext_host_name(p->client, HOST);
-    SSL_set1_host(p->client, HOST);
-    SSL_set_connect_state(p->client);
-    SSL_set_accept_state(p->server);
-    /* Step both ends until each has finished its side of the handshake. */
-    int c = 0, s = 0;
-    for (int rounds = 0; (c != 1 || s != 1) && rounds < 100; rounds++) {
-        if (c != 1 && (c = SSL_do_handshake(p->client)) != 1 &&
-            SSL_get_error(p->client, c) != SSL_ERROR_WANT_READ)
-            die("client handshake failed");
-        if (s != 1 && (s = SSL_do_handshake(p->server)) != 1 &&
-            SSL_get_error(p->server, s) != SSL_ERROR_WANT_READ)
-            die("server handshake failed");
-    }
-    if (c != 1 || s != 1)
-        die("handshake did not finish");
+    const char *err = tls_mem_connect(client_ctx, server_ctx, HOST, 0, &p->client, &p->server);
+    if (err)
+        die(err);
 }
 
 /* Move `len` bytes from `from` to `to` (writer, then reader; the pair buffers 17 KiB, more
