@@ -493,6 +493,31 @@ static ssize_t feed_chunk_size(struct lt_h1_parser *p, const char *b, size_t n)
     return (ssize_t)seg + 1;
 }
 
+/* The usual chunk-size line, "HEX CRLF" with no extension, whole in `b` and nothing of it
+ * seen before: parsed in place (feed_chunk_size's outcome, without copying the line).
+ * Returns the bytes taken, or -1 for anything else (feed_chunk_size decides). */
+static ssize_t chunk_size_fast(struct lt_h1_parser *p, const char *b, size_t n)
+{
+    uint64_t size = 0;
+    size_t i = 0;
+    for (; i < n && i < 15; i++) { /* 15 hex digits cannot overflow */
+        unsigned char c = (unsigned char)b[i];
+        unsigned d;
+        if (c >= '0' && c <= '9')
+            d = c - '0';
+        else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
+            d = (c | 0x20) - 'a' + 10;
+        else
+            break;
+        size = size << 4 | d;
+    }
+    if (i == 0 || size == 0 || i + 2 > n || b[i] != '\r' || b[i + 1] != '\n')
+        return -1;
+    p->state = LT_H1_S_CHUNK_DATA;
+    p->remaining = size;
+    return (ssize_t)(i + 2);
+}
+
 /* trailer-section = *( field-line CRLF ) CRLF. Trailers are framed, not reported. */
 static ssize_t feed_trailers(struct lt_h1_parser *p, const char *b, size_t n,
                              const struct lt_h1_callbacks *cb, void *ud)
@@ -533,7 +558,9 @@ ssize_t lt_h1_feed(struct lt_h1_parser *p, const char *buf, size_t n,
                 complete(p, cb, ud);
             break;
         case LT_H1_S_CHUNK_SIZE:
-            r = feed_chunk_size(p, b, bn);
+            r = p->line_len ? -1 : chunk_size_fast(p, b, bn);
+            if (r < 0)
+                r = feed_chunk_size(p, b, bn);
             break;
         case LT_H1_S_CHUNK_DATA:
             r = (ssize_t)feed_data(p, b, bn, cb, ud);
@@ -545,7 +572,10 @@ ssize_t lt_h1_feed(struct lt_h1_parser *p, const char *buf, size_t n,
         case LT_H1_S_CHUNK_DATA_END:
             /* CRLF (or bare LF) after the chunk data; line_len counts a CR seen */
             r = 1;
-            if (b[0] == '\r' && p->line_len == 0) {
+            if (b[0] == '\r' && p->line_len == 0 && bn >= 2 && b[1] == '\n') {
+                r = 2; /* the whole CRLF at once: the usual case */
+                p->state = LT_H1_S_CHUNK_SIZE;
+            } else if (b[0] == '\r' && p->line_len == 0) {
                 p->line_len = 1;
             } else if (b[0] == '\n') {
                 p->line_len = 0;
