@@ -17,6 +17,28 @@ as medians, so a noisy shared machine hits both sides alike:
     over the exchange loop (``time.thread_time``): (with - without) / events is the host
     thread's cost per SSE event seen from Python.
 
+(a') The same client, counted in instructions: a stable companion to (a)'s CPU ratio, which
+    moves by +-15 % between rounds on a shared 2-core VM. The client script runs under
+    ``valgrind --tool=callgrind --separate-threads=yes`` (the whole run: start-up, handshake,
+    exchanges, exit) with N1 and N2 exchanges (10 and 40; --quick: 5 and 20), without and
+    with the agent (content capture off, exporting to the same receiver), PYTHONHASHSEED=0 in
+    both environments so Python's own count repeats, and OTEL_BSP_SCHEDULE_DELAY=3600000 with
+    the agent so every run exports once, at exit, as the native 300-exchange run of (a) does
+    (it ends within one 5 s schedule period; under callgrind a run is ~10x slower and would
+    otherwise cross a variable number of export ticks). A run's Ir is the sum of the
+    ``summary:`` lines of all its per-thread files; "main" is the "-01" file, "other" the
+    rest (llmtap's exporter thread). With Δx = x(N2) - x(N1) and ev = (N2 - N1) x EVENTS:
+
+        python_ir_per_event_without = Δwithout / ev                  (Python's own slope)
+        ir_added_per_event          = (Δwith - Δwithout) / ev        (also per main / other)
+        ir_one_time_added           = (with(N1) - without(N1)) - ir_added_per_event x N1 x EVENTS
+        ir_ratio_300                = with / without, both extrapolated linearly to the
+                                      benchmark's 300 exchanges (E = 300 x EVENTS):
+            (slope x E + fixed + ir_added_per_event x E + ir_one_time_added) / (slope x E + fixed)
+            with slope = python_ir_per_event_without, fixed = without(N1) - slope x N1 x EVENTS
+
+    judged against the same target as (a) (<= 1.05); (a)'s CPU ratio stays the official figure.
+
 (b) Host thread, C, counted in instructions. ``build/bench/stream_host``
     (tests/bench/stream_host.c) runs client and server of the same stream in one thread over
     a memory BIO pair; the server's calls go to libssl directly (past the agent), the client
@@ -42,6 +64,7 @@ dict as one JSON line. ``--quick`` does fewer rounds and exchanges. The TLS serv
 receiver and the environments come from tests/bench/sse_server.py (stream "story").
 """
 
+import glob
 import json
 import os
 import re
@@ -148,6 +171,106 @@ def measure_python(lib, ca, receiver, server, exchanges, rounds, content):
     }
 
 
+# --------------------------------------------------------------------------- (a') instructions
+
+IR_RATIO_EXCHANGES = 300  # ir_ratio_300 is extrapolated to the full run of (a), also in --quick
+# A schedule longer than any callgrind run: each run exports once, at exit (see the docstring).
+IR_SCHEDULE_DELAY_MS = "3600000"
+
+
+def _callgrind_threads(argv, out_dir, tag, env):
+    """One whole run of `argv` under callgrind, one output file per thread. Returns (stdout,
+    {"01": Ir, "02": Ir, ...}), each thread's Ir from its file's ``summary:`` (or ``totals:``)
+    line; raises RuntimeError when the run fails or a file has no count."""
+    out = os.path.join(out_dir, tag + ".out")
+    cmd = ["valgrind", "--tool=callgrind", "--separate-threads=yes",
+           "--callgrind-out-file=" + out] + argv
+    for _ in range(3):
+        for f in glob.glob(out + "-*"):  # a retried run must not keep a stale thread file
+            os.unlink(f)
+        # Retried on valgrind's spurious SIGTRAP inside libssl (see _callgrind).
+        p = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           text=True, timeout=600)
+        if p.returncode == 0 or "SIGTRAP" not in p.stderr:
+            break
+    if p.returncode != 0:
+        raise RuntimeError("%s under callgrind failed (%d): %s"
+                           % (tag, p.returncode, p.stderr[-1500:]))
+    ir = {}
+    for f in sorted(glob.glob(out + "-*")):
+        with open(f) as fh:
+            m = re.search(r"^(?:summary|totals): (\d+)", fh.read(), re.M)
+        if not m:
+            raise RuntimeError("no summary/totals line in %s" % f)
+        ir[f[len(out) + 1:]] = int(m.group(1))
+    if not ir.get("01"):
+        raise RuntimeError("no main-thread count for %s (%s-01)" % (tag, out))
+    return p.stdout, ir
+
+
+def measure_python_ir(lib, ca, receiver, server, n1, n2, events, tmp):
+    """(a'): the http.client script of (a) under callgrind (all threads) with n1 and n2
+    exchanges, without and with the agent (content off); the per-event, one-time and
+    extrapolated-ratio figures of the module docstring. Returns a dict (see measure())."""
+    if not shutil.which("valgrind"):
+        raise RuntimeError("valgrind is not installed")
+    script = os.path.join(tmp, "stream_client.py")
+    with open(script, "w") as f:
+        f.write(CLIENT)
+    env_without = base_env()
+    env_without["PYTHONHASHSEED"] = "0"
+    env_with = agent_env(lib, receiver, False, {"PYTHONHASHSEED": "0",
+                                                "OTEL_BSP_SCHEDULE_DELAY": IR_SCHEDULE_DELAY_MS})
+    runs = {"without": {}, "with": {}}
+    before = receiver.requests
+    for n in (n1, n2):
+        outs = {}
+        for side, env in (("without", env_without), ("with", env_with)):
+            so, ir = _callgrind_threads([PYTHON, script, str(server.port), ca, str(n)], tmp,
+                                        "py-%s-%d" % (side, n), env)
+            outs[side] = json.loads(so)["events"]
+            runs[side][n] = ir
+        if outs["without"] != n * events or outs["with"] != outs["without"]:
+            raise RuntimeError("client read %r events (without, with), expected %d"
+                               % ((outs["without"], outs["with"]), n * events))
+    exported = receiver.requests - before
+
+    def total(side, n, part="all"):
+        ir = runs[side][n]
+        if part == "main":
+            return ir["01"]
+        if part == "other":
+            return sum(v for k, v in ir.items() if k != "01")
+        return sum(ir.values())
+
+    ev = (n2 - n1) * events
+
+    def added(part):
+        return ((total("with", n2, part) - total("with", n1, part)) -
+                (total("without", n2, part) - total("without", n1, part))) / ev
+
+    slope = (total("without", n2) - total("without", n1)) / ev
+    fixed = total("without", n1) - slope * n1 * events
+    per_event = added("all")
+    one_time = (total("with", n1) - total("without", n1)) - per_event * n1 * events
+    e = IR_RATIO_EXCHANGES * events
+    base = slope * e + fixed
+    return {
+        "python_ir_per_event_without": round(slope, 1),
+        "ir_added_per_event": round(per_event, 1),
+        "ir_added_per_event_main": round(added("main"), 1),
+        "ir_added_per_event_other": round(added("other"), 1),
+        "ir_one_time_added": round(one_time),
+        "ir_fixed_without": round(fixed),
+        "ir_ratio_300": round((base + per_event * e + one_time) / base, 4),
+        "ir_ratio_measured": round(total("with", n2) / total("without", n2), 4),
+        "ir": {side: {str(n): ir for n, ir in by.items()} for side, by in runs.items()},
+        "exchanges": [n1, n2],
+        "ratio_exchanges": IR_RATIO_EXCHANGES,
+        "export_requests": exported,
+    }
+
+
 # --------------------------------------------------------------------------- (b) C host thread
 
 def _callgrind(exe, out_dir, tag, args, env):
@@ -229,14 +352,26 @@ def measure(repo=REPO, quick=False, lib=None):
 
     {"exchanges", "events_per_exchange",
      "python": {"content_off": {...}, "content_on": {...}},   # (a)
+     "python_ir": {...},                                      # (a'), content off
      "host":   {"content_off": {...}, "content_on": {...}},   # (b)
-     "targets": {"cpu_ratio_content_off": 1.05, "host_ns_per_event": 500},
-     "pass": {"cpu_ratio_content_off": bool, "host_ns_per_event": bool}}
+     "targets": {"cpu_ratio_content_off": 1.05, "ir_ratio_300_content_off": 1.05,
+                 "host_ns_per_event": 500},
+     "pass": {"cpu_ratio_content_off": bool, "ir_ratio_300_content_off": bool,
+              "host_ns_per_event": bool}}
 
     (a) entries: cpu_ratio (median of per-round with/without process CPU), cpu_ratios,
     cpu_s_without/with, wall_s_without/with, host_ns_per_event (main thread, Python),
-    events, export_requests. (b) entries: host_ir_per_event (callgrind: instructions llmtap
-    adds per SSE event on the reading thread, the slope between the two lengths),
+    events, export_requests. (a') entries (instructions, all threads of the client, content
+    off; formulas in the module docstring): python_ir_per_event_without (Python's own work
+    per SSE event), ir_added_per_event (llmtap's, all threads) and its split
+    ir_added_per_event_main (the "-01" thread) / ir_added_per_event_other (the exporter),
+    ir_one_time_added (start-up, libcurl loading, price table, first connection...),
+    ir_fixed_without (the client's own fixed cost), ir_ratio_300 (with/without extrapolated
+    to 300 exchanges, judged against the CPU ratio's target), ir_ratio_measured (the raw
+    with/without of the N2 runs), ir ({"without"|"with": {N: {thread: Ir}}}), exchanges
+    [N1, N2], ratio_exchanges (300), export_requests. (b) entries: host_ir_per_event
+    (callgrind: instructions llmtap adds per SSE event on the reading thread, the slope
+    between the two lengths),
     host_ns_per_event (its ns estimate, host_ir_per_event x ns_per_ir, judged against the
     target), ns_per_ir (median native thread ns of the loop with the agent / its Ir),
     native_thread_ns_with (those native runs), ir_per_event_without (the driver's own work
@@ -244,8 +379,9 @@ def measure(repo=REPO, quick=False, lib=None):
     inside the loop, left out by the slope), ir_loop (the raw totals), exchanges [N1, N2],
     export_requests (OTLP requests the receiver got from the callgrind runs). `repo` is the
     source tree (build/ must hold libllmtap.so and bench/stream_host: `make bench-bin`);
-    `quick` runs 3 rounds of 100 exchanges instead of 7 of 300 for (a) and 5 native runs
-    instead of 9 for (b)'s ns/Ir; `lib` overrides the library path."""
+    `quick` runs 3 rounds of 100 exchanges instead of 7 of 300 for (a), 5 and 20 exchanges
+    instead of 10 and 40 for (a') and 5 native runs instead of 9 for (b)'s ns/Ir; `lib`
+    overrides the library path."""
     lib = lib or os.path.join(repo, "build", "libllmtap.so")
     exchanges, events = (100, 200) if quick else (300, 200)
     rounds = 3 if quick else 7
@@ -263,16 +399,21 @@ def measure(repo=REPO, quick=False, lib=None):
                 key = "content_on" if content else "content_off"
                 out["python"][key] = measure_python(lib, cert, receiver, server, exchanges,
                                                     rounds, content)
+            out["python_ir"] = measure_python_ir(lib_b, cert, receiver, server,
+                                                 *((5, 20) if quick else (10, 40)), events, d)
             out["host"] = measure_host(repo, lib_b, receiver, 10, 30, events,
                                        5 if quick else 9, (False, True), d)
         finally:
             server.stop()
             receiver.stop()
     out["targets"] = {"cpu_ratio_content_off": TARGET_CPU_RATIO,
+                      "ir_ratio_300_content_off": TARGET_CPU_RATIO,
                       "host_ns_per_event": TARGET_HOST_NS}
     out["pass"] = {
         "cpu_ratio_content_off":
             out["python"]["content_off"]["cpu_ratio"] <= TARGET_CPU_RATIO,
+        "ir_ratio_300_content_off":
+            out["python_ir"]["ir_ratio_300"] <= TARGET_CPU_RATIO,
         "host_ns_per_event":
             out["host"]["content_off"]["host_ns_per_event"] <= TARGET_HOST_NS,
     }
@@ -285,10 +426,27 @@ if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--host-only", action="store_true", help="only (b), content off")
+    ap.add_argument("--ir-only", action="store_true",
+                    help="only (a'), the client's instruction ratio (with --quick: 5/20 "
+                    "exchanges)")
     ap.add_argument("--repo", default=REPO)
     ap.add_argument("--lib", default=None, help="libllmtap.so to measure")
     a = ap.parse_args()
-    if a.host_only:
+    if a.ir_only:
+        with tempfile.TemporaryDirectory(prefix="llmtap-bench-stream-") as d:
+            lib_copy = os.path.join(d, "libllmtap.so")
+            shutil.copy2(a.lib or os.path.join(a.repo, "build", "libllmtap.so"), lib_copy)
+            cert, cert_key = S.make_cert(d)
+            srv = S.SSEServer(cert, cert_key, "story", 200)
+            rcv = S.Receiver()
+            try:
+                print(json.dumps(measure_python_ir(lib_copy, cert, rcv, srv,
+                                                   *((5, 20) if a.quick else (10, 40)), 200,
+                                                   d)))
+            finally:
+                srv.stop()
+                rcv.stop()
+    elif a.host_only:
         with tempfile.TemporaryDirectory(prefix="llmtap-bench-stream-") as d:
             rcv = S.Receiver()
             try:
