@@ -443,6 +443,32 @@ static size_t feed_data(struct lt_h1_parser *p, const char *b, size_t n,
     return take;
 }
 
+/* The hex digits at the start of `s` (`len` bytes) as *size; returns how many there are.
+ * *overflow is set when the value does not fit 64 bits. */
+static size_t hex_size(const char *s, size_t len, uint64_t *size, bool *overflow)
+{
+    uint64_t v = 0;
+    size_t i = 0;
+    *overflow = false;
+    for (; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        unsigned d;
+        if (c >= '0' && c <= '9')
+            d = c - '0';
+        else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
+            d = (c | 0x20) - 'a' + 10;
+        else
+            break;
+        if (v > (UINT64_MAX >> 4)) {
+            *overflow = true;
+            break;
+        }
+        v = v << 4 | d;
+    }
+    *size = v;
+    return i;
+}
+
 /* chunk = chunk-size [ chunk-ext ] CRLF (RFC 9112 §7.1). The line is kept in p->line up
  * to its size; extensions past that are skipped unread. */
 static ssize_t feed_chunk_size(struct lt_h1_parser *p, const char *b, size_t n)
@@ -462,21 +488,11 @@ static ssize_t feed_chunk_size(struct lt_h1_parser *p, const char *b, size_t n)
     size_t len = p->line_len < sizeof(p->line) ? p->line_len : sizeof(p->line);
     if (len == p->line_len && len && p->line[len - 1] == '\r')
         len--;
-    uint64_t size = 0;
-    size_t i = 0;
-    for (; i < len; i++) {
-        unsigned char c = (unsigned char)p->line[i];
-        unsigned d;
-        if (c >= '0' && c <= '9')
-            d = c - '0';
-        else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
-            d = (c | 0x20) - 'a' + 10;
-        else
-            break;
-        if (size > (UINT64_MAX >> 4))
-            return LT_H1_E_INVALID;
-        size = size << 4 | d;
-    }
+    uint64_t size;
+    bool overflow;
+    size_t i = hex_size(p->line, len, &size, &overflow);
+    if (overflow)
+        return LT_H1_E_INVALID;
     if (i == 0 || i == sizeof(p->line))
         return LT_H1_E_INVALID;
     while (i < len && is_ows(p->line[i]))
@@ -498,20 +514,10 @@ static ssize_t feed_chunk_size(struct lt_h1_parser *p, const char *b, size_t n)
  * Returns the bytes taken, or -1 for anything else (feed_chunk_size decides). */
 static ssize_t chunk_size_fast(struct lt_h1_parser *p, const char *b, size_t n)
 {
-    uint64_t size = 0;
-    size_t i = 0;
-    for (; i < n && i < 15; i++) { /* 15 hex digits cannot overflow */
-        unsigned char c = (unsigned char)b[i];
-        unsigned d;
-        if (c >= '0' && c <= '9')
-            d = c - '0';
-        else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
-            d = (c | 0x20) - 'a' + 10;
-        else
-            break;
-        size = size << 4 | d;
-    }
-    if (i == 0 || size == 0 || i + 2 > n || b[i] != '\r' || b[i + 1] != '\n')
+    uint64_t size;
+    bool overflow;
+    size_t i = hex_size(b, n, &size, &overflow);
+    if (overflow || i == 0 || size == 0 || i + 2 > n || b[i] != '\r' || b[i + 1] != '\n')
         return -1;
     p->state = LT_H1_S_CHUNK_DATA;
     p->remaining = size;

@@ -63,6 +63,24 @@ static void enter_overflow(struct lt_sse_parser *p, bool mid_line)
     p->line_len = mid_line ? 1 : 0;
 }
 
+/* Hand the event with data `data` (`len` bytes, a view) to `cb`, with the pending type and
+ * the last id. Reset first: the views stay valid because the buffers are not touched until
+ * the next feed, and a callback that stops us leaves a clean state behind. */
+static int emit(struct lt_sse_parser *p, const char *data, size_t len, lt_sse_event_cb cb, void *ud)
+{
+    struct lt_sse_event ev = {
+        .type = p->type_len ? p->type : "message",
+        .type_len = p->type_len ? p->type_len : strlen("message"),
+        .data = data,
+        .data_len = len,
+        .id = p->id,
+        .id_len = p->id_len,
+    };
+    p->events++;
+    reset_event(p);
+    return cb ? cb(ud, &ev) : 0;
+}
+
 static int dispatch(struct lt_sse_parser *p, lt_sse_event_cb cb, void *ud)
 {
     if (!p->have_data) {
@@ -70,20 +88,9 @@ static int dispatch(struct lt_sse_parser *p, lt_sse_event_cb cb, void *ud)
         reset_event(p);
         return 0;
     }
-    struct lt_sse_event ev;
-    ev.type = p->type_len ? p->type : "message";
-    ev.type_len = p->type_len ? p->type_len : strlen("message");
     /* have_data implies data_len >= 1: every data field appended its LF. */
     p->data[--p->data_len] = '\0';
-    ev.data = p->data;
-    ev.data_len = p->data_len;
-    ev.id = p->id;
-    ev.id_len = p->id_len;
-    p->events++;
-    /* Reset first: the views stay valid because the buffers are not touched until the next
-     * feed, and a callback that stops us leaves a clean state behind. */
-    reset_event(p);
-    return cb ? cb(ud, &ev) : 0;
+    return emit(p, p->data, p->data_len, cb, ud);
 }
 
 /* One complete, non-comment line (without its terminator) of an event being kept. */
@@ -258,17 +265,7 @@ static size_t fast_event(struct lt_sse_parser *p, const char *buf, size_t n, siz
     }
     if (e - i > p->max_event || vlen + 1 > p->max_event)
         return 0; /* the ordinary path drops it, by the same rules */
-    struct lt_sse_event ev = {
-        .type = p->type_len ? p->type : "message",
-        .type_len = p->type_len ? p->type_len : strlen("message"),
-        .data = v,
-        .data_len = vlen,
-        .id = p->id,
-        .id_len = p->id_len,
-    };
-    p->events++;
-    reset_event(p);
-    *rc = cb ? cb(ud, &ev) : 0;
+    *rc = emit(p, v, vlen, cb, ud);
     return after;
 }
 
