@@ -749,6 +749,16 @@ static bool needed(struct sse_ud *u, const char *type, size_t type_len, const ch
     return false;
 }
 
+/* The SSE skip hook (sse.h): an event whose data, still unframed, has the recorded shape is
+ * one needed() would refuse; it is not framed at all. Installed only where needed() consults
+ * the shape cache. */
+static size_t skip_event(void *ud, const char *type, size_t type_len, const char *data,
+                         size_t avail)
+{
+    struct sse_ud *u = ud;
+    return lt_shape_match_prefix(&u->shape, type, type_len, data, avail);
+}
+
 static int on_event(void *ud, const struct lt_sse_event *ev)
 {
     struct sse_ud *u = ud;
@@ -816,6 +826,9 @@ static void run_stream(struct lt_genai_ctx *c, const struct lt_genai_adapter *a,
     if (f == FRAMING_SSE) {
         struct lt_sse_parser sp;
         lt_sse_init(&sp, SSE_MAX_EVENT);
+        if (!c->capture && a->event_needed && a->free_keys && !lt_genai_skip_disabled &&
+            !lt_genai_shape_disabled)
+            lt_sse_set_skip(&sp, skip_event);
         rc = lt_sse_feed(&sp, p, n, on_event, &u);
         if (rc != -ENOMEM)
             rc = lt_sse_finish(&sp, on_event, &u);

@@ -1,6 +1,7 @@
 /* shape.c — the shape of the last skipped stream event (see shape.h). */
 #include "shape.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,38 +29,57 @@ static bool number_byte(char ch)
            ch == 'E';
 }
 
-bool lt_shape_match(struct lt_event_shape *s, const char *type, size_t type_len, const char *data,
-                    size_t n)
+/* The recorded shape against `data`: with `prefix` false `data` must be the whole event
+ * (`n` bytes); with `prefix` true the event is the first bytes of `n`, and none of them may
+ * be a CR or LF. Returns the event's length, or SIZE_MAX when it does not match. */
+static size_t match(struct lt_event_shape *s, const char *type, size_t type_len, const char *data,
+                    size_t n, bool prefix)
 {
-    if (!s->valid || type_len != s->type_len || memcmp(type, s->buf, type_len) != 0)
-        return false;
+    if (!s->valid || type_len != s->type_len || memcmp(type, s->buf, type_len) != 0 ||
+        (prefix && !s->one_line))
+        return SIZE_MAX;
     const char *t = s->buf + s->type_len; /* the recorded data */
     size_t pt = 0, pe = 0;                /* positions in the recording and in `data` */
     for (size_t i = 0; i < s->n_vals; i++) {
         const struct lt_shape_value *v = &s->vals[i];
         size_t seg = v->off - pt; /* fixed bytes up to this value */
         if (n - pe < seg || memcmp(data + pe, t + pt, seg) != 0)
-            return false;
+            return SIZE_MAX;
         pe += seg;
         pt = v->off + v->len;
         if (v->string) {
             const char *e = lt_json_string_end(data + pe, data + n);
             if (!e)
-                return false;
-            pe = (size_t)(e - data);
+                return SIZE_MAX;
+            size_t end = (size_t)(e - data);
+            if (prefix && (memchr(data + pe, '\n', end - pe) || memchr(data + pe, '\r', end - pe)))
+                return SIZE_MAX;
+            pe = end;
         } else {
             size_t start = pe;
             while (pe < n && number_byte(data[pe]))
                 pe++;
             if (pe == start)
-                return false;
+                return SIZE_MAX;
         }
     }
     size_t rest = s->data_len - pt;
-    if (n - pe != rest || memcmp(data + pe, t + pt, rest) != 0)
-        return false;
+    if ((prefix ? n - pe < rest : n - pe != rest) || memcmp(data + pe, t + pt, rest) != 0)
+        return SIZE_MAX;
     s->hits++;
-    return true;
+    return pe + rest;
+}
+
+bool lt_shape_match(struct lt_event_shape *s, const char *type, size_t type_len, const char *data,
+                    size_t n)
+{
+    return match(s, type, type_len, data, n, false) != SIZE_MAX;
+}
+
+size_t lt_shape_match_prefix(struct lt_event_shape *s, const char *type, size_t type_len,
+                             const char *data, size_t avail)
+{
+    return match(s, type, type_len, data, avail, true);
 }
 
 struct rec {
@@ -133,6 +153,7 @@ void lt_shape_record(struct lt_event_shape *s, const char *const *free_keys, con
     s->n_vals = r.n_vals;
     s->type_len = type_len;
     s->data_len = n;
+    s->one_line = !memchr(data, '\n', n) && !memchr(data, '\r', n);
     s->hits = 0;
     s->valid = true;
 }

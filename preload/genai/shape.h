@@ -19,6 +19,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /** Free values recorded per event at most; an event with more is not recorded. */
 #define LT_SHAPE_MAX_VALUES 4
@@ -43,6 +44,7 @@ struct lt_event_shape {
     struct lt_shape_value vals[LT_SHAPE_MAX_VALUES];
     size_t n_vals;
     bool valid;         /* a recording is held */
+    bool one_line;      /* the recorded data holds no CR or LF (lt_shape_match_prefix) */
     bool off;           /* gave up for this stream (LT_SHAPE_MAX_FRUITLESS) */
     unsigned hits;      /* events matched since the recording */
     unsigned fruitless; /* recordings replaced without a single match */
@@ -59,6 +61,14 @@ void lt_shape_cleanup(struct lt_event_shape *s);
  *  `0-9 + - . e E`). False when nothing is recorded. Counts the match. */
 bool lt_shape_match(struct lt_event_shape *s, const char *type, size_t type_len, const char *data,
                     size_t n);
+
+/** lt_shape_match() for an event whose end is not known yet: the event is the first bytes
+ *  of `data` (`avail` bytes), as in a stream not yet framed. Matches only when the recorded
+ *  data is one line and the matched bytes hold no CR or LF, so a line-based framing (SSE)
+ *  that finds a line end right after them frames exactly this event. Returns the matched
+ *  event's length in bytes (counted as a match), or SIZE_MAX when it does not match. */
+size_t lt_shape_match_prefix(struct lt_event_shape *s, const char *type, size_t type_len,
+                             const char *data, size_t avail);
 
 /** Record an event event_needed judged not needed, with the values of `free_keys` (a
  *  NULL-terminated list of key names, at any depth) that are strings or numbers as its free

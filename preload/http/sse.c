@@ -239,33 +239,83 @@ static size_t skip_bom(struct lt_sse_parser *p, const char *buf, size_t n, int *
     return i;
 }
 
+void lt_sse_set_skip(struct lt_sse_parser *p, lt_sse_skip_fn skip)
+{
+    p->skip = skip;
+}
+
+/* A line ends at `e` (its CR or LF); when a blank line follows at once, both whole before
+ * `n`, the offset after the blank line, else 0. A CRLF cut by the end of the feed is not
+ * taken. */
+static size_t blank_after(const char *buf, size_t n, size_t e)
+{
+    size_t next = e + 1;
+    if (buf[e] == '\r') {
+        if (next == n)
+            return 0;
+        if (buf[next] == '\n')
+            next++;
+    }
+    if (next >= n)
+        return 0;
+    if (buf[next] == '\n')
+        return next + 1;
+    if (buf[next] == '\r' && next + 1 < n)
+        return buf[next + 1] == '\n' ? next + 2 : next + 1;
+    return 0;
+}
+
+/* Where a "data:" line starts at i: the offset of its value (after one optional space), or
+ * 0 when the line is not a data line. */
+static size_t data_value(const char *buf, size_t n, size_t i)
+{
+    if (n - i < 5 || memcmp(buf + i, "data:", 5) != 0)
+        return 0;
+    size_t v = i + 5;
+    return v < n && buf[v] == ' ' ? v + 1 : v;
+}
+
+/* The event the skip hook would ignore, at the start of a line with nothing of an event
+ * buffered: counted as dispatched, as emit() would, without being framed. Returns the offset
+ * after its blank line, or 0 to parse the line as usual. */
+static size_t skip_event(struct lt_sse_parser *p, const char *buf, size_t n, size_t i, void *ud)
+{
+    size_t v = data_value(buf, n, i);
+    if (!v)
+        return 0;
+    const char *type = p->type_len ? p->type : "message";
+    size_t len = p->skip(ud, type, p->type_len ? p->type_len : strlen("message"), buf + v, n - v);
+    if (len == SIZE_MAX || len >= n - v)
+        return 0;
+    size_t e = v + len;
+    if (buf[e] != '\n' && buf[e] != '\r')
+        return 0;
+    size_t after = blank_after(buf, n, e);
+    if (!after || e - i > p->max_event || len + 1 > p->max_event)
+        return 0; /* the ordinary path frames it (or drops it, by the same rules) */
+    p->events++;
+    p->skipped++;
+    reset_event(p);
+    return after;
+}
+
 /* The common event, "data: VALUE" followed at once by a blank line, both whole in this feed
  * and nothing of the event buffered yet: dispatched as a view of the feed, without copying
  * the value into `data`. Same outcome as process_line + dispatch. The line is [i, e), its
- * terminator ends before `next`. Returns the offset after the blank line (rc = the
- * callback's answer), or 0 to take the ordinary path. */
+ * terminator at e. Returns the offset after the blank line (rc = the callback's answer), or
+ * 0 to take the ordinary path. */
 static size_t fast_event(struct lt_sse_parser *p, const char *buf, size_t n, size_t i, size_t e,
-                         size_t next, lt_sse_event_cb cb, void *ud, int *rc)
+                         lt_sse_event_cb cb, void *ud, int *rc)
 {
-    if (p->line_len || p->overflow || p->have_data || e - i < 5 || next >= n ||
-        memcmp(buf + i, "data:", 5) != 0)
+    if (p->line_len || p->overflow || p->have_data)
         return 0;
-    size_t after;
-    if (buf[next] == '\n')
-        after = next + 1;
-    else if (buf[next] == '\r' && next + 1 < n)
-        after = buf[next + 1] == '\n' ? next + 2 : next + 1;
-    else
+    size_t v = data_value(buf, n, i);
+    if (!v || v > e)
         return 0;
-    const char *v = buf + i + 5;
-    size_t vlen = e - i - 5;
-    if (vlen && v[0] == ' ') {
-        v++;
-        vlen--;
-    }
-    if (e - i > p->max_event || vlen + 1 > p->max_event)
+    size_t after = blank_after(buf, n, e);
+    if (!after || e - i > p->max_event || e - v + 1 > p->max_event)
         return 0; /* the ordinary path drops it, by the same rules */
-    *rc = emit(p, v, vlen, cb, ud);
+    *rc = emit(p, buf + v, e - v, cb, ud);
     return after;
 }
 
@@ -290,6 +340,13 @@ int lt_sse_feed(struct lt_sse_parser *p, const char *buf, size_t n, lt_sse_event
                 continue;
             }
         }
+        if (p->skip && !p->line_len && !p->overflow && !p->have_data) {
+            size_t after = skip_event(p, buf, n, i, ud);
+            if (after) {
+                i = after;
+                continue;
+            }
+        }
         if (!nl_known || nl < i) {
             const char *q = memchr(buf + i, '\n', n - i);
             nl = q ? (size_t)(q - buf) : n;
@@ -306,7 +363,7 @@ int lt_sse_feed(struct lt_sse_parser *p, const char *buf, size_t n, lt_sse_event
             else if (buf[next] == '\n')
                 next++;
         }
-        size_t after = fast_event(p, buf, n, i, e, next, cb, ud, &rc);
+        size_t after = fast_event(p, buf, n, i, e, cb, ud, &rc);
         if (after) {
             i = after;
             if (rc)

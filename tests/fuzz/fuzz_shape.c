@@ -4,7 +4,8 @@
  * stream: byte 0 picks the adapter (OpenAI Chat, Anthropic Messages, OpenAI Responses), the
  * rest is split at '\n' into events, each "TYPE\tDATA" (no tab: type "message"). Events go
  * through the same steps as genai.c's needed(): shape match, else event_needed (a needed
- * event is parsed and handed to stream_event, and the shape forgotten), else recorded. */
+ * event is parsed and handed to stream_event, and the shape forgotten), else recorded. The
+ * unframed match (lt_shape_match_prefix) must agree with the framed one. */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -46,7 +47,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         size_t type_len = tab ? (size_t)(tab - p) : 7;
         const char *ev = tab ? tab + 1 : p;
         size_t n = (size_t)(e - ev);
-        if (lt_shape_match(&shape, type, type_len, ev, n)) {
+        /* lt_shape_match_prefix on the unframed rest of the input: a match holds no CR or
+         * LF, and one that ends where the event ends is exactly lt_shape_match's answer. */
+        size_t pl = lt_shape_match_prefix(&shape, type, type_len, ev, (size_t)(end - ev));
+        bool one_line = shape.valid && shape.one_line && !memchr(ev, '\r', n);
+        if (pl != SIZE_MAX && (pl > n || memchr(ev, '\r', pl) || memchr(ev, '\n', pl)))
+            abort();
+        bool exact = lt_shape_match(&shape, type, type_len, ev, n);
+        if ((pl == n) != (exact && one_line))
+            abort();
+        if (exact) {
             /* the invariant: a matched event is one event_needed would skip too */
             if (a->event_needed(st, &c, type, type_len, ev, n))
                 abort();

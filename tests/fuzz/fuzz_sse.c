@@ -1,6 +1,9 @@
 /* fuzz_sse.c — libFuzzer target for the SSE parser (preload/http/sse.c). The first two bytes
  * pick the split point and the event cap; the rest is fed in two pieces, then finished. The
- * result must equal a one-piece feed of the same bytes (split independence). */
+ * result must equal a one-piece feed of the same bytes (split independence). Again with a
+ * skip hook (lt_sse_set_skip) whose events the consumer ignores: the events not ignored, the
+ * count of all events and the drops must equal those of a feed without the hook. */
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -10,8 +13,28 @@
 
 struct digest {
     uint64_t h;
-    size_t n;
+    size_t n;      /* events seen by the callback */
+    bool ignore_s; /* the callback ignores what ignored() names */
+    size_t events; /* the parser's count of dispatched events, skipped ones included */
 };
+
+/* Ignored by the consumer in the skip runs: data starting with 's', one line. */
+static bool ignored(const char *data, size_t n)
+{
+    return n && data[0] == 's' && !memchr(data, '\n', n);
+}
+
+/* The skip hook for exactly those events: the value up to its line end. */
+static size_t skip_s(void *ud, const char *type, size_t type_len, const char *data, size_t avail)
+{
+    (void)ud, (void)type, (void)type_len;
+    if (!avail || data[0] != 's')
+        return SIZE_MAX;
+    size_t n = 0;
+    while (n < avail && data[n] != '\r' && data[n] != '\n')
+        n++;
+    return n;
+}
 
 static void mix(struct digest *d, const char *p, size_t n)
 {
@@ -24,6 +47,8 @@ static int on_event(void *ud, const struct lt_sse_event *ev)
 {
     struct digest *d = ud;
     d->n++;
+    if (d->ignore_s && ignored(ev->data, ev->data_len))
+        return 0;
     mix(d, ev->type, ev->type_len);
     mix(d, ev->data, ev->data_len);
     mix(d, ev->id, ev->id_len);
@@ -32,11 +57,13 @@ static int on_event(void *ud, const struct lt_sse_event *ev)
     return 0;
 }
 
-static void run(const char *in, size_t n, size_t at, size_t max_event, struct digest *d,
+static void run(const char *in, size_t n, size_t at, size_t max_event, bool hook, struct digest *d,
                 size_t *dropped)
 {
     struct lt_sse_parser p;
     lt_sse_init(&p, max_event);
+    if (hook)
+        lt_sse_set_skip(&p, skip_s);
     /* Copies of exact size so ASan sees any over-read of a piece. */
     char *a = malloc(at ? at : 1), *b = malloc(n - at ? n - at : 1);
     if (!a || !b)
@@ -46,10 +73,11 @@ static void run(const char *in, size_t n, size_t at, size_t max_event, struct di
     if (lt_sse_feed(&p, a, at, on_event, d) != 0 || lt_sse_feed(&p, b, n - at, on_event, d) != 0 ||
         lt_sse_finish(&p, on_event, d) != 0)
         abort();
-    if (p.events != d->n || p.line_cap > 2 * p.max_event + 128 ||
-        p.data_cap > 2 * p.max_event + 128)
+    if (p.events != d->n + p.skipped || (!hook && p.skipped) ||
+        p.line_cap > 2 * p.max_event + 128 || p.data_cap > 2 * p.max_event + 128)
         abort();
     *dropped = p.dropped;
+    d->events = p.events;
     free(a);
     free(b);
     lt_sse_cleanup(&p);
@@ -64,11 +92,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t at = n ? data[0] % (n + 1) : 0;
     size_t max_event = data[1] & 0x80 ? 0 : 8 + (size_t)(data[1] & 0x7f);
 
-    struct digest whole = {14695981039346656037ull, 0}, split = whole;
+    struct digest whole = {14695981039346656037ull, 0, false, 0}, split = whole;
     size_t dw, ds;
-    run(in, n, n, max_event, &whole, &dw);
-    run(in, n, at, max_event, &split, &ds);
+    run(in, n, n, max_event, false, &whole, &dw);
+    run(in, n, at, max_event, false, &split, &ds);
     if (whole.h != split.h || whole.n != split.n || dw != ds)
         abort();
+
+    struct digest plain = {14695981039346656037ull, 0, true, 0}, hooked[2] = {plain, plain};
+    size_t dp, dh[2];
+    run(in, n, n, max_event, false, &plain, &dp);
+    run(in, n, n, max_event, true, &hooked[0], &dh[0]);
+    run(in, n, at, max_event, true, &hooked[1], &dh[1]);
+    for (int k = 0; k < 2; k++) /* n: the callback's count, skipped events not included */
+        if (hooked[k].h != plain.h || hooked[k].events != plain.events || dh[k] != dp)
+            abort();
     return 0;
 }

@@ -132,6 +132,42 @@ static void test_what_is_not_recorded(void **state)
     lt_shape_cleanup(&s);
 }
 
+/* The unframed match: the event is the first bytes of a longer buffer (the rest of an SSE
+ * stream), its length is returned, and no CR or LF may be inside it. */
+static size_t prefix(struct lt_event_shape *s, const char *buf)
+{
+    return lt_shape_match_prefix(s, "message", 7, buf, strlen(buf));
+}
+
+static void test_prefix(void **state)
+{
+    (void)state;
+    struct lt_event_shape s;
+    lt_shape_init(&s);
+    char buf[8192];
+    assert_int_equal(prefix(&s, "anything"), SIZE_MAX); /* nothing recorded */
+    record(&s, "message", oai(" the"));
+    assert_true(s.one_line);
+    size_t n = strlen(oai(" quick fox"));
+    snprintf(buf, sizeof(buf), "%s\n\ndata: {\"id\":\"c1\"}\n\n", ev);
+    assert_int_equal(prefix(&s, buf), n);
+    assert_int_equal(lt_shape_match_prefix(&s, "other", 5, buf, strlen(buf)), SIZE_MAX);
+    /* cut before the tail is whole: no match (the framing then waits for more bytes) */
+    assert_int_equal(lt_shape_match_prefix(&s, "message", 7, buf, n - 1), SIZE_MAX);
+    assert_int_equal(lt_shape_match_prefix(&s, "message", 7, buf, n), n);
+    /* a raw CR or LF inside the free string: another SSE line, never one event */
+    assert_int_equal(prefix(&s, oai("a\nb")), SIZE_MAX);
+    assert_int_equal(prefix(&s, oai("a\rb")), SIZE_MAX);
+    assert_true(match(&s, "message", oai("a\rb"))); /* framed, the same bytes do match */
+    /* a recording with a line end inside (a multi-line SSE event) is never matched unframed */
+    record(&s, "message", "{\"content\":\"x\",\n\"id\":1}");
+    assert_true(s.valid);
+    assert_false(s.one_line);
+    assert_int_equal(prefix(&s, "{\"content\":\"y\",\n\"id\":1}\n\n"), SIZE_MAX);
+    assert_true(match(&s, "message", "{\"content\":\"y\",\n\"id\":1}"));
+    lt_shape_cleanup(&s);
+}
+
 static void test_gives_up_on_fruitless_recordings(void **state)
 {
     (void)state;
@@ -168,6 +204,7 @@ int main(void)
         cmocka_unit_test(test_string_value),
         cmocka_unit_test(test_number_value),
         cmocka_unit_test(test_what_is_not_recorded),
+        cmocka_unit_test(test_prefix),
         cmocka_unit_test(test_gives_up_on_fruitless_recordings),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -234,6 +234,17 @@ static const char mixed_in[] = "data: a\r\ndata: b\rdata: c\n\r\n"
 static const struct exp_ev mixed_ev[] = {
     {"message", "a\nb\nc", NULL}, {"message", "d", NULL}, {"message", "e", NULL}};
 
+/* Events the skip hook test ignores (data starting with 's', one line) among kept ones: a
+ * typed one, a multi-line one, one followed by an id line, one without the space, and an id
+ * that must outlive a skipped event. */
+static const char skippable_in[] = "data: skip me\n\ndata: keep\n\nevent: t\ndata: s2\n\n"
+                                   "data: s3\ndata: x\n\ndata: s4\nid: 9\n\ndata:sx\n\n"
+                                   "id: 7\ndata: s5\n\ndata: k\n\n";
+static const struct exp_ev skippable_ev[] = {
+    {"message", "skip me", NULL}, {"message", "keep", NULL}, {"t", "s2", NULL},
+    {"message", "s3\nx", NULL},   {"message", "s4", "9"},    {"message", "sx", NULL},
+    {"message", "s5", "7"},       {"message", "k", "7"}};
+
 static const char empty_in[] = "";
 static const struct exp_ev empty_ev[] = {{NULL, NULL, NULL}};
 
@@ -255,6 +266,7 @@ static const struct fixture fixtures[] = {
     FX("id", id_in, 0, id_ev, 0),
     FX("type", type_in, 0, type_ev, 0),
     FX("mixed", mixed_in, 0, mixed_ev, 0),
+    FX("skippable", skippable_in, 0, skippable_ev, 0),
     {"empty", empty_in, 0, 0, empty_ev, 0, 0},
 };
 
@@ -269,7 +281,26 @@ struct collector {
     struct got_ev ev[64];
     size_t n;
     size_t stop_after; /* return 7 from the callback after this many events (0 = never) */
+    bool ignore_s;     /* ignore (do not collect) the events ignored() names */
 };
+
+/* The events the skip hook tests ignore: data that starts with 's' and is one line. */
+static bool ignored(const char *data, size_t n)
+{
+    return n && data[0] == 's' && !memchr(data, '\n', n);
+}
+
+/* lt_sse_skip_fn for those events: the value up to its line end, when it starts with 's'. */
+static size_t skip_s(void *ud, const char *type, size_t type_len, const char *data, size_t avail)
+{
+    (void)ud, (void)type, (void)type_len;
+    if (!avail || data[0] != 's')
+        return SIZE_MAX;
+    size_t n = 0;
+    while (n < avail && data[n] != '\r' && data[n] != '\n')
+        n++;
+    return n;
+}
 
 static char *dup_bytes(const char *p, size_t n)
 {
@@ -285,6 +316,8 @@ static int on_event(void *ud, const struct lt_sse_event *ev)
 {
     struct collector *c = ud;
     assert_true(c->n < sizeof(c->ev) / sizeof(c->ev[0]));
+    if (c->ignore_s && ignored(ev->data, ev->data_len))
+        return 0;
     struct got_ev *g = &c->ev[c->n++];
     g->type = dup_bytes(ev->type, ev->type_len);
     g->type_len = ev->type_len;
@@ -314,15 +347,22 @@ static void feed_guarded(struct lt_sse_parser *p, const char *s, size_t n, struc
     guard_free(&g);
 }
 
+/* The parser's result against the fixture; with `c->ignore_s` only the events not ignored
+ * were collected, and all of them still count as dispatched. */
 static void check(const struct fixture *fx, const struct lt_sse_parser *p,
                   const struct collector *c, const char *how, size_t at)
 {
-    if (c->n != fx->nev || p->dropped != fx->dropped || p->events != fx->nev)
-        fail_msg("%s (%s @%zu): got %zu events, %zu dropped; want %zu, %zu", fx->name, how, at,
-                 c->n, p->dropped, fx->nev, fx->dropped);
-    for (size_t i = 0; i < fx->nev; i++) {
+    size_t want = 0;
+    for (size_t i = 0; i < fx->nev; i++)
+        want += !(c->ignore_s && ignored(fx->ev[i].data, strlen(fx->ev[i].data)));
+    if (c->n != want || p->dropped != fx->dropped || p->events != fx->nev)
+        fail_msg("%s (%s @%zu): got %zu (%zu) events, %zu dropped; want %zu (%zu), %zu", fx->name,
+                 how, at, c->n, p->events, p->dropped, want, fx->nev, fx->dropped);
+    for (size_t i = 0, k = 0; i < fx->nev; i++) {
         const struct exp_ev *e = &fx->ev[i];
-        const struct got_ev *g = &c->ev[i];
+        if (c->ignore_s && ignored(e->data, strlen(e->data)))
+            continue;
+        const struct got_ev *g = &c->ev[k++];
         if (g->type_len != strlen(e->type) || memcmp(g->type, e->type, g->type_len) != 0)
             fail_msg("%s (%s @%zu) event %zu: type '%s' want '%s'", fx->name, how, at, i, g->type,
                      e->type);
@@ -335,12 +375,18 @@ static void check(const struct fixture *fx, const struct lt_sse_parser *p,
     }
 }
 
+static bool with_skip_hook; /* run_pieces installs skip_s and ignores its events */
+
 static void run_pieces(const struct fixture *fx, const char *in, size_t len, size_t at,
                        const char *how)
 {
     struct lt_sse_parser p;
     struct collector c = {0};
     lt_sse_init(&p, fx->max_event);
+    if (with_skip_hook) {
+        lt_sse_set_skip(&p, skip_s);
+        c.ignore_s = true;
+    }
     if (at == (size_t)-1) {
         for (size_t i = 0; i < len; i++)
             feed_guarded(&p, in + i, 1, &c);
@@ -350,9 +396,10 @@ static void run_pieces(const struct fixture *fx, const char *in, size_t len, siz
     }
     assert_int_equal(lt_sse_finish(&p, on_event, &c), 0);
     check(fx, &p, &c, how, at);
+    size_t collected = c.n;
     /* finish is idempotent */
     assert_int_equal(lt_sse_finish(&p, on_event, &c), 0);
-    assert_int_equal(c.n, fx->nev);
+    assert_int_equal(c.n, collected);
     if (fx->max_event)
         assert_true(p.line_cap <= 2 * fx->max_event && p.data_cap <= 2 * fx->max_event);
     lt_sse_cleanup(&p);
@@ -408,6 +455,29 @@ static void test_fixtures_crlf_cr(void **state)
         run_fixture_bytes(fx, cr, n, "cr");
         free(cr);
     }
+}
+
+/* With a skip hook, every fixture in every split and line-end style yields the same events
+ * minus those the consumer ignores, all still counted; the skippable fixture's one-line
+ * 's' events whole in a feed are skipped unframed, and only those. */
+static void test_skip_hook(void **state)
+{
+    with_skip_hook = true;
+    test_fixtures(state);
+    test_fixtures_crlf_cr(state);
+    with_skip_hook = false;
+
+    struct lt_sse_parser p;
+    struct collector c = {0};
+    lt_sse_init(&p, 0);
+    lt_sse_set_skip(&p, skip_s);
+    c.ignore_s = true;
+    assert_int_equal(lt_sse_feed(&p, skippable_in, sizeof(skippable_in) - 1, on_event, &c), 0);
+    assert_int_equal(p.events, 8);
+    assert_int_equal(p.skipped, 4); /* "skip me", "s2", "sx", "s5"; not "s3\nx" nor "s4" */
+    assert_int_equal(c.n, 3);
+    lt_sse_cleanup(&p);
+    collector_free(&c);
 }
 
 static void test_callback_stop(void **state)
@@ -479,9 +549,13 @@ static void test_big_event_bounded(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_fixtures),      cmocka_unit_test(test_fixtures_crlf_cr),
-        cmocka_unit_test(test_callback_stop), cmocka_unit_test(test_null_callback_counts),
-        cmocka_unit_test(test_split_crlf),    cmocka_unit_test(test_big_event_bounded),
+        cmocka_unit_test(test_fixtures),
+        cmocka_unit_test(test_fixtures_crlf_cr),
+        cmocka_unit_test(test_skip_hook),
+        cmocka_unit_test(test_callback_stop),
+        cmocka_unit_test(test_null_callback_counts),
+        cmocka_unit_test(test_split_crlf),
+        cmocka_unit_test(test_big_event_bounded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
