@@ -110,7 +110,11 @@ struct lt_transport {
 
 static void load_curl(void)
 {
-    void *lib = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
+    /* Lazy binding: of libcurl's and its dependencies' (krb5, ldap, ssh2, ...) undefined
+     * functions only those an export calls are ever resolved, on the exporter thread; a
+     * quarter of the load's cost (2.7 M of 10.7 M instructions per process) is not spent.
+     * Dependencies linked with BIND_NOW are resolved at once whatever we ask. */
+    void *lib = dlopen("libcurl.so.4", RTLD_LAZY | RTLD_LOCAL);
     if (!lib)
         return;
     curl.global_init = (curl_global_init_fn)dlsym(lib, "curl_global_init");

@@ -276,6 +276,69 @@ static struct lt_conn *conn_get(const void *key)
     return c;
 }
 
+/* ---- the thread's last record ----
+ * A thread reads and writes one connection many times in a row (a stream: one SSL_read per
+ * event). It keeps a reference to the record it used last, so the next call on the same key
+ * finds it with one TLS load and one flag load: no bucket lock, no reference-count atomics.
+ * The reference is dropped when the thread moves to another key, and at thread exit (a
+ * pthread key destructor). A record unlinked meanwhile (released) is marked `gone` and not
+ * used again; it lives until the thread lets go of it. */
+static __thread struct lt_conn *tl_last __attribute__((tls_model("initial-exec")));
+static __thread bool tl_armed __attribute__((tls_model("initial-exec")));
+static pthread_key_t tl_key;
+static pthread_once_t tl_once = PTHREAD_ONCE_INIT;
+static bool tl_key_ok;
+
+static void conn_put(struct lt_conn *c);
+
+static void tl_drop(void *unused)
+{
+    (void)unused;
+    struct lt_conn *c = tl_last;
+    tl_last = NULL;
+    tl_armed = false;
+    if (c)
+        conn_put(c);
+}
+
+static void tl_key_init(void)
+{
+    tl_key_ok = pthread_key_create(&tl_key, tl_drop) == 0;
+}
+
+/* Make the caller's reference to `c` the thread's cached one (dropping the previous); false
+ * (the caller keeps its reference) when the thread-exit destructor cannot be set up. */
+static bool tl_adopt(struct lt_conn *c)
+{
+    if (!tl_armed) {
+        pthread_once(&tl_once, tl_key_init);
+        if (!tl_key_ok || pthread_setspecific(tl_key, (void *)1) != 0)
+            return false;
+        tl_armed = true;
+    }
+    struct lt_conn *old = tl_last;
+    tl_last = c;
+    if (old)
+        conn_put(old);
+    return true;
+}
+
+/* Find `key` for one call: the thread's last record when it is that key's and still in the
+ * table, else the table's (then cached). NULL when unknown. The pointer is valid until this
+ * thread's next conn_use; `*own` says the caller holds a reference of its own to conn_put
+ * (only when it could not be cached). */
+static struct lt_conn *conn_use(const void *key, bool *own)
+{
+    struct lt_conn *c = tl_last;
+    *own = false;
+    if (__builtin_expect(c && c->key == key && !__atomic_load_n(&c->gone, __ATOMIC_ACQUIRE), 1))
+        return c;
+    c = conn_get(key);
+    if (c && !tl_adopt(c))
+        *own = true;
+    return c;
+}
+
 static void conn_destroy(struct lt_conn *c)
 {
     lt_conn_h1_free(c->h1);
@@ -409,6 +472,7 @@ static struct lt_conn *conn_unlink(const void *key)
     struct lt_conn *c = *pp;
     if (c) {
         *pp = c->hnext;
+        __atomic_store_n(&c->gone, true, __ATOMIC_RELEASE);
         if (!index_delete(key))
             __atomic_sub_fetch(&lt_conn_unindexed, 1, __ATOMIC_RELAXED);
     }
@@ -574,11 +638,13 @@ static void choose_proto(struct lt_conn *c, const void *buf, size_t n)
 
 void lt_conn_write(enum lt_conn_kind kind, const void *key, const void *buf, size_t n)
 {
-    struct lt_conn *c = conn_get(key);
+    bool own;
+    struct lt_conn *c = conn_use(key, &own);
     if (!c) {
         c = conn_create(kind, key);
         if (!c)
             return;
+        own = !tl_adopt(c);
     }
     if (c->proto != LT_PROTO_IGNORED) {
         pthread_mutex_lock(&c->lock);
@@ -600,7 +666,8 @@ void lt_conn_write(enum lt_conn_kind kind, const void *key, const void *buf, siz
         index_publish(c);
         pthread_mutex_unlock(&c->lock);
     }
-    conn_put(c);
+    if (own)
+        conn_put(c);
 }
 
 void lt_conn_read(enum lt_conn_kind kind, const void *key, const void *buf, size_t n)
@@ -608,7 +675,8 @@ void lt_conn_read(enum lt_conn_kind kind, const void *key, const void *buf, size
     (void)kind;
     if (!(lt_conn_interest(key) & LT_CONN_READS))
         return;
-    struct lt_conn *c = conn_get(key);
+    bool own;
+    struct lt_conn *c = conn_use(key, &own);
     if (!c)
         return;
     if (c->proto == LT_PROTO_H1 || c->proto == LT_PROTO_H2) {
@@ -620,7 +688,8 @@ void lt_conn_read(enum lt_conn_kind kind, const void *key, const void *buf, size
         index_publish(c);
         pthread_mutex_unlock(&c->lock);
     }
-    conn_put(c);
+    if (own)
+        conn_put(c);
 }
 
 /* The connection ended (lock held). */
@@ -786,6 +855,7 @@ void lt_conn_after_fork(void)
     /* The index goes with the table; only used slots are written (no page copied for
      * nothing). */
     pthread_mutex_init(&index_lock, NULL);
+    tl_last = NULL; /* the forking thread's cached record is one of them */
     for (size_t i = 0; i < LT_CONN_INDEX_SIZE; i++)
         if (__atomic_load_n(&lt_conn_index[i], __ATOMIC_RELAXED))
             __atomic_store_n(&lt_conn_index[i], 0, __ATOMIC_RELAXED);

@@ -28,7 +28,8 @@ struct lt_conn {
     const void *key; /* SSL*, gnutls_session_t, or lt_conn_fd_key(fd) */
     enum lt_conn_kind kind;
     struct lt_conn *hnext;
-    int refs; /* atomic: the table's reference + one per thread using it */
+    int refs;  /* atomic: the table's reference + one per thread using it or caching it */
+    bool gone; /* atomic: unlinked from the table (a thread's cached pointer is stale) */
     pthread_mutex_t lock;
     enum lt_conn_proto proto;
     char sni[256];

@@ -29,6 +29,34 @@ static bool number_byte(char ch)
            ch == 'E';
 }
 
+/* The end (closing quote) of the JSON string content at `s`, which must hold no CR or LF
+ * (raw or escaped by a backslash); NULL when there is none before `end` or a line end
+ * comes first. The same quote lt_json_string_end finds: a left-to-right scan where a
+ * backslash takes the next byte with it. Stream deltas are short, so the first 32 bytes are
+ * looked at one by one, without the three memchr calls a long value takes. */
+static const char *string_end_one_line(const char *s, const char *end)
+{
+    const char *stop = end - s > 32 ? s + 32 : end;
+    for (const char *p = s; p < stop; p++) {
+        char ch = *p;
+        if (ch == '"')
+            return p;
+        if (ch == '\r' || ch == '\n')
+            return NULL;
+        if (ch == '\\') {
+            if (p + 1 == stop)
+                break;
+            p++;
+            if (*p == '\r' || *p == '\n')
+                return NULL;
+        }
+    }
+    const char *e = lt_json_string_end(s, end);
+    if (!e || memchr(s, '\n', (size_t)(e - s)) || memchr(s, '\r', (size_t)(e - s)))
+        return NULL;
+    return e;
+}
+
 /* The recorded shape against `data`: with `prefix` false `data` must be the whole event
  * (`n` bytes); with `prefix` true the event is the first bytes of `n`, and none of them may
  * be a CR or LF. Returns the event's length, or SIZE_MAX when it does not match. */
@@ -48,13 +76,11 @@ static size_t match(struct lt_event_shape *s, const char *type, size_t type_len,
         pe += seg;
         pt = v->off + v->len;
         if (v->string) {
-            const char *e = lt_json_string_end(data + pe, data + n);
+            const char *e = prefix ? string_end_one_line(data + pe, data + n)
+                                   : lt_json_string_end(data + pe, data + n);
             if (!e)
                 return SIZE_MAX;
-            size_t end = (size_t)(e - data);
-            if (prefix && (memchr(data + pe, '\n', end - pe) || memchr(data + pe, '\r', end - pe)))
-                return SIZE_MAX;
-            pe = end;
+            pe = (size_t)(e - data);
         } else {
             size_t start = pe;
             while (pe < n && number_byte(data[pe]))

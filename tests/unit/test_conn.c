@@ -132,6 +132,43 @@ static void test_keepalive_and_non_llm(void **state)
     reset();
 }
 
+/* The thread's cached record (conn.c, conn_use): calls alternating between two connections
+ * each reach their own record, and a session freed and then reallocated at the same address
+ * gets a fresh record, never the released one (its exchange was cut off at the free). */
+static void test_thread_cache_switch_and_reuse(void **state)
+{
+    struct ssl_st *a = (struct ssl_st *)(uintptr_t)0xa000, *b = (struct ssl_st *)(uintptr_t)0xb000;
+    size_t nresp = strlen(sse_resp), half = nresp / 2;
+    lt_conn_on_write(a, openai_req, strlen(openai_req));
+    lt_conn_on_write(b, openai_req, strlen(openai_req));
+    lt_conn_on_read(a, sse_resp, half);
+    lt_conn_on_read(b, sse_resp, 3);
+    lt_conn_on_read(a, sse_resp + half, nresp - half);
+    assert_int_equal(n_got, 1);
+    lt_conn_on_read(b, sse_resp + 3, half - 3); /* the last record this thread used */
+    lt_conn_on_free(b); /* b's record is the cached one: cut off, and marked gone */
+    assert_int_equal(n_got, 2);
+    assert_int_equal(got[0]->end, LT_END_COMPLETE);
+    assert_int_equal(got[1]->end, LT_END_CUT_OFF);
+    /* a new session at b's address: the rest of the old response means nothing to it */
+    lt_conn_on_read(b, sse_resp + half, nresp - half);
+    lt_conn_on_write(b, plain_req, strlen(plain_req));
+    lt_conn_on_read(b, plain_resp, strlen(plain_resp));
+    lt_conn_on_write(b, openai_req, strlen(openai_req));
+    lt_conn_on_read(b, sse_resp, nresp);
+    assert_int_equal(n_got, 3);
+    assert_int_equal(got[2]->end, LT_END_COMPLETE);
+    assert_int_equal(got[2]->resp_body.len, strlen(sse_body));
+    /* the new record is the table's: freeing the session cuts its open exchange off */
+    lt_conn_on_write(b, openai_req, strlen(openai_req));
+    lt_conn_on_read(b, sse_resp, half);
+    lt_conn_on_free(b);
+    assert_int_equal(n_got, 4);
+    assert_int_equal(got[3]->end, LT_END_CUT_OFF);
+    lt_conn_on_free(a);
+    reset();
+}
+
 static void test_cut_off(void **state)
 {
     struct ssl_st *ssl = (struct ssl_st *)(uintptr_t)0xdef0;
@@ -207,6 +244,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_stream_every_split, teardown_each),
         cmocka_unit_test_teardown(test_keepalive_and_non_llm, teardown_each),
+        cmocka_unit_test_teardown(test_thread_cache_switch_and_reuse, teardown_each),
         cmocka_unit_test_teardown(test_cut_off, teardown_each),
         cmocka_unit_test_teardown(test_close_delimited, teardown_each),
         cmocka_unit_test_teardown(test_not_http, teardown_each),

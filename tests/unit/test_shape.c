@@ -155,6 +155,17 @@ static void test_prefix(void **state)
     /* cut before the tail is whole: no match (the framing then waits for more bytes) */
     assert_int_equal(lt_shape_match_prefix(&s, "message", 7, buf, n - 1), SIZE_MAX);
     assert_int_equal(lt_shape_match_prefix(&s, "message", 7, buf, n), n);
+    /* escapes, and a value longer than the byte loop looks at (32 bytes) */
+    const char *vals[] = {"say \\\"hi\\\" \\\\",
+                          "a rather longer delta, of more than 32 bytes \\\" here",
+                          "0123456789012345678901234567890\\\"", ""};
+    for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+        n = strlen(oai(vals[i]));
+        snprintf(buf, sizeof(buf), "%s\r\n\r\n", ev);
+        assert_int_equal(prefix(&s, buf), n);
+    }
+    snprintf(buf, sizeof(buf), "%s", oai("0123456789012345678901234567890123456789\\\n"));
+    assert_int_equal(prefix(&s, buf), SIZE_MAX); /* an escaped LF past the 32 bytes */
     /* a raw CR or LF inside the free string: another SSE line, never one event */
     assert_int_equal(prefix(&s, oai("a\nb")), SIZE_MAX);
     assert_int_equal(prefix(&s, oai("a\rb")), SIZE_MAX);
