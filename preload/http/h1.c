@@ -524,6 +524,27 @@ static ssize_t chunk_size_fast(struct lt_h1_parser *p, const char *b, size_t n)
     return (ssize_t)(i + 2);
 }
 
+/* After a chunk-size line of `hl` bytes taken by chunk_size_fast: when the chunk's data and
+ * the CRLF after it are whole in `b` (`n` bytes) too, the data is delivered and all of it
+ * taken in this one step, as the CHUNK_DATA and CHUNK_DATA_END states would have; else only
+ * the line is taken. Returns the bytes taken. */
+static size_t whole_chunk(struct lt_h1_parser *p, const char *b, size_t n, size_t hl,
+                          const struct lt_h1_callbacks *cb, void *ud)
+{
+    uint64_t size = p->remaining;
+    if (n - hl < 2 || size > n - hl - 2)
+        return hl;
+    const char *d = b + hl;
+    if (d[size] != '\r' || d[size + 1] != '\n')
+        return hl;
+    if (p->deliver && cb && cb->on_body)
+        cb->on_body(ud, d, (size_t)size);
+    p->remaining = 0;
+    p->state = LT_H1_S_CHUNK_SIZE;
+    p->line_len = 0;
+    return hl + (size_t)size + 2;
+}
+
 /* trailer-section = *( field-line CRLF ) CRLF. Trailers are framed, not reported. */
 static ssize_t feed_trailers(struct lt_h1_parser *p, const char *b, size_t n,
                              const struct lt_h1_callbacks *cb, void *ud)
@@ -565,7 +586,9 @@ ssize_t lt_h1_feed(struct lt_h1_parser *p, const char *buf, size_t n,
             break;
         case LT_H1_S_CHUNK_SIZE:
             r = p->line_len ? -1 : chunk_size_fast(p, b, bn);
-            if (r < 0)
+            if (r >= 0)
+                r = (ssize_t)whole_chunk(p, b, bn, (size_t)r, cb, ud);
+            else
                 r = feed_chunk_size(p, b, bn);
             break;
         case LT_H1_S_CHUNK_DATA:
