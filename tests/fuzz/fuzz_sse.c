@@ -10,31 +10,14 @@
 #include <string.h>
 
 #include "http/sse.h"
+#include "tests/unit/sse_skip_s.h"
 
 struct digest {
     uint64_t h;
     size_t n;      /* events seen by the callback */
-    bool ignore_s; /* the callback ignores what ignored() names */
+    bool ignore_s; /* the callback ignores what sse_ignored_s() names */
     size_t events; /* the parser's count of dispatched events, skipped ones included */
 };
-
-/* Ignored by the consumer in the skip runs: data starting with 's', one line. */
-static bool ignored(const char *data, size_t n)
-{
-    return n && data[0] == 's' && !memchr(data, '\n', n);
-}
-
-/* The skip hook for exactly those events: the value up to its line end. */
-static size_t skip_s(void *ud, const char *type, size_t type_len, const char *data, size_t avail)
-{
-    (void)ud, (void)type, (void)type_len;
-    if (!avail || data[0] != 's')
-        return SIZE_MAX;
-    size_t n = 0;
-    while (n < avail && data[n] != '\r' && data[n] != '\n')
-        n++;
-    return n;
-}
 
 static void mix(struct digest *d, const char *p, size_t n)
 {
@@ -47,7 +30,7 @@ static int on_event(void *ud, const struct lt_sse_event *ev)
 {
     struct digest *d = ud;
     d->n++;
-    if (d->ignore_s && ignored(ev->data, ev->data_len))
+    if (d->ignore_s && sse_ignored_s(ev->data, ev->data_len))
         return 0;
     mix(d, ev->type, ev->type_len);
     mix(d, ev->data, ev->data_len);
@@ -63,7 +46,7 @@ static void run(const char *in, size_t n, size_t at, size_t max_event, bool hook
     struct lt_sse_parser p;
     lt_sse_init(&p, max_event);
     if (hook)
-        lt_sse_set_skip(&p, skip_s);
+        lt_sse_set_skip(&p, sse_skip_s);
     /* Copies of exact size so ASan sees any over-read of a piece. */
     char *a = malloc(at ? at : 1), *b = malloc(n - at ? n - at : 1);
     if (!a || !b)

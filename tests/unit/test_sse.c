@@ -14,6 +14,7 @@
 
 #include "guard.h"
 #include "http/sse.h"
+#include "sse_skip_s.h"
 
 struct exp_ev {
     const char *type;
@@ -281,26 +282,8 @@ struct collector {
     struct got_ev ev[64];
     size_t n;
     size_t stop_after; /* return 7 from the callback after this many events (0 = never) */
-    bool ignore_s;     /* ignore (do not collect) the events ignored() names */
+    bool ignore_s;     /* ignore (do not collect) the events sse_ignored_s() names */
 };
-
-/* The events the skip hook tests ignore: data that starts with 's' and is one line. */
-static bool ignored(const char *data, size_t n)
-{
-    return n && data[0] == 's' && !memchr(data, '\n', n);
-}
-
-/* lt_sse_skip_fn for those events: the value up to its line end, when it starts with 's'. */
-static size_t skip_s(void *ud, const char *type, size_t type_len, const char *data, size_t avail)
-{
-    (void)ud, (void)type, (void)type_len;
-    if (!avail || data[0] != 's')
-        return SIZE_MAX;
-    size_t n = 0;
-    while (n < avail && data[n] != '\r' && data[n] != '\n')
-        n++;
-    return n;
-}
 
 static char *dup_bytes(const char *p, size_t n)
 {
@@ -316,7 +299,7 @@ static int on_event(void *ud, const struct lt_sse_event *ev)
 {
     struct collector *c = ud;
     assert_true(c->n < sizeof(c->ev) / sizeof(c->ev[0]));
-    if (c->ignore_s && ignored(ev->data, ev->data_len))
+    if (c->ignore_s && sse_ignored_s(ev->data, ev->data_len))
         return 0;
     struct got_ev *g = &c->ev[c->n++];
     g->type = dup_bytes(ev->type, ev->type_len);
@@ -354,13 +337,13 @@ static void check(const struct fixture *fx, const struct lt_sse_parser *p,
 {
     size_t want = 0;
     for (size_t i = 0; i < fx->nev; i++)
-        want += !(c->ignore_s && ignored(fx->ev[i].data, strlen(fx->ev[i].data)));
+        want += !(c->ignore_s && sse_ignored_s(fx->ev[i].data, strlen(fx->ev[i].data)));
     if (c->n != want || p->dropped != fx->dropped || p->events != fx->nev)
         fail_msg("%s (%s @%zu): got %zu (%zu) events, %zu dropped; want %zu (%zu), %zu", fx->name,
                  how, at, c->n, p->events, p->dropped, want, fx->nev, fx->dropped);
     for (size_t i = 0, k = 0; i < fx->nev; i++) {
         const struct exp_ev *e = &fx->ev[i];
-        if (c->ignore_s && ignored(e->data, strlen(e->data)))
+        if (c->ignore_s && sse_ignored_s(e->data, strlen(e->data)))
             continue;
         const struct got_ev *g = &c->ev[k++];
         if (g->type_len != strlen(e->type) || memcmp(g->type, e->type, g->type_len) != 0)
@@ -375,7 +358,7 @@ static void check(const struct fixture *fx, const struct lt_sse_parser *p,
     }
 }
 
-static bool with_skip_hook; /* run_pieces installs skip_s and ignores its events */
+static bool with_skip_hook; /* run_pieces installs sse_skip_s and ignores its events */
 
 static void run_pieces(const struct fixture *fx, const char *in, size_t len, size_t at,
                        const char *how)
@@ -384,7 +367,7 @@ static void run_pieces(const struct fixture *fx, const char *in, size_t len, siz
     struct collector c = {0};
     lt_sse_init(&p, fx->max_event);
     if (with_skip_hook) {
-        lt_sse_set_skip(&p, skip_s);
+        lt_sse_set_skip(&p, sse_skip_s);
         c.ignore_s = true;
     }
     if (at == (size_t)-1) {
@@ -470,7 +453,7 @@ static void test_skip_hook(void **state)
     struct lt_sse_parser p;
     struct collector c = {0};
     lt_sse_init(&p, 0);
-    lt_sse_set_skip(&p, skip_s);
+    lt_sse_set_skip(&p, sse_skip_s);
     c.ignore_s = true;
     assert_int_equal(lt_sse_feed(&p, skippable_in, sizeof(skippable_in) - 1, on_event, &c), 0);
     assert_int_equal(p.events, 8);
