@@ -725,7 +725,9 @@ struct sse_ud {
     const struct lt_genai_adapter *a;
     void *st;
     struct lt_genai_ctx *c;
-    struct lt_event_shape shape; /* the last skipped event (shape.h) */
+    bool skip;                    /* events may be skipped (needed()), set once per stream */
+    const char *const *free_keys; /* the shape cache's keys when it is used, else NULL */
+    struct lt_event_shape shape;  /* the last skipped event (shape.h) */
 };
 
 bool lt_genai_skip_disabled;
@@ -735,9 +737,9 @@ bool lt_genai_shape_disabled;
  * on, else as the adapter's event_needed says (adapter.h). */
 static bool needed(struct sse_ud *u, const char *type, size_t type_len, const char *data, size_t n)
 {
-    if (u->c->capture || !u->a->event_needed || lt_genai_skip_disabled)
+    if (!u->skip)
         return true;
-    const char *const *free_keys = lt_genai_shape_disabled ? NULL : u->a->free_keys;
+    const char *const *free_keys = u->free_keys;
     if (free_keys && lt_shape_match(&u->shape, type, type_len, data, n))
         return false;
     if (u->a->event_needed(u->st, u->c, type, type_len, data, n)) {
@@ -751,7 +753,7 @@ static bool needed(struct sse_ud *u, const char *type, size_t type_len, const ch
 
 /* The SSE skip hook (sse.h): an event whose data, still unframed, has the recorded shape is
  * one needed() would refuse; it is not framed at all. Installed only where needed() consults
- * the shape cache. */
+ * the shape cache (sse_ud.free_keys set). */
 static size_t skip_event(void *ud, const char *type, size_t type_len, const char *data,
                          size_t avail)
 {
@@ -820,14 +822,18 @@ static int on_es_message(void *ud, const struct lt_es_message *m)
 static void run_stream(struct lt_genai_ctx *c, const struct lt_genai_adapter *a, void *st,
                        enum framing f, const char *p, size_t n)
 {
-    struct sse_ud u = {.a = a, .st = st, .c = c};
+    bool skip = !c->capture && a->event_needed && !lt_genai_skip_disabled;
+    struct sse_ud u = {.a = a,
+                       .st = st,
+                       .c = c,
+                       .skip = skip,
+                       .free_keys = skip && !lt_genai_shape_disabled ? a->free_keys : NULL};
     lt_shape_init(&u.shape);
     int rc = 0;
     if (f == FRAMING_SSE) {
         struct lt_sse_parser sp;
         lt_sse_init(&sp, SSE_MAX_EVENT);
-        if (!c->capture && a->event_needed && a->free_keys && !lt_genai_skip_disabled &&
-            !lt_genai_shape_disabled)
+        if (u.free_keys)
             lt_sse_set_skip(&sp, skip_event);
         rc = lt_sse_feed(&sp, p, n, on_event, &u);
         if (rc != -ENOMEM)
