@@ -14,6 +14,7 @@
 
 #include "../buf.h"
 #include "genai.h"
+#include "json_walk.h"
 
 /** Everything one span build shares between genai.c and the adapter. Lives on the stack of
  *  lt_genai_build_span(); adapters read it and set `req_stream`. */
@@ -73,6 +74,14 @@ struct lt_genai_adapter {
      * values is then skipped without calling event_needed (shape.h): list the keys that
      * change from one event of a stream to the next (deltas, sequence numbers). */
     const char *const *free_keys;
+    /* Optional fast path, with event_needed: called only when content capture is off, for an
+     * event event_needed asked for, before any JSON parse. Read the event straight from its
+     * text (json_walk.h) and leave exactly the state and span attributes stream_event would
+     * leave, then return true; or return false having changed nothing (text the walker
+     * refuses, a case the fast path does not cover) and genai.c parses the event and calls
+     * stream_event. Same views and framings as stream_event. */
+    bool (*stream_text)(void *st, struct lt_genai_ctx *c, const char *type, size_t type_len,
+                        const char *data, size_t data_len);
     /* Always called after the bodies: emit what was accumulated (stream results, usage). */
     void (*finish)(void *st, struct lt_genai_ctx *c);
     /* Free what the state owns (not the state itself). Always called. */
@@ -106,6 +115,8 @@ extern const struct lt_genai_adapter lt_genai_ollama_generate;
 
 /** Set a string attribute (copied). NULL `v` sets nothing. */
 void lt_genai_str(struct lt_genai_ctx *c, const char *key, const char *v);
+/** As lt_genai_str() with a length: `v` (`n` bytes) need not be NUL-terminated. */
+void lt_genai_strn(struct lt_genai_ctx *c, const char *key, const char *v, size_t n);
 /** Set an int attribute. */
 void lt_genai_int(struct lt_genai_ctx *c, const char *key, int64_t v);
 /** Set a double attribute. */

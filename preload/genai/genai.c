@@ -46,6 +46,12 @@ void lt_genai_str(struct lt_genai_ctx *c, const char *key, const char *v)
         note(c, lt_span_set_str(c->span, key, v));
 }
 
+void lt_genai_strn(struct lt_genai_ctx *c, const char *key, const char *v, size_t n)
+{
+    if (v)
+        note(c, lt_span_set_strn(c->span, key, v, n));
+}
+
 void lt_genai_int(struct lt_genai_ctx *c, const char *key, int64_t v)
 {
     note(c, lt_span_set_int(c->span, key, v));
@@ -726,6 +732,7 @@ struct sse_ud {
     void *st;
     struct lt_genai_ctx *c;
     bool skip;                    /* events may be skipped (needed()), set once per stream */
+    bool text;                    /* needed events go to the adapter's stream_text first */
     const char *const *free_keys; /* the shape cache's keys when it is used, else NULL */
     struct lt_event_shape shape;  /* the last skipped event (shape.h) */
 };
@@ -761,25 +768,30 @@ static size_t skip_event(void *ud, const char *type, size_t type_len, const char
     return lt_shape_match_prefix(&u->shape, type, type_len, data, avail);
 }
 
+/* Hand a needed event to the adapter: its stream_text fast path when it takes the event,
+ * else stream_event with the event parsed. */
+static void deliver(struct sse_ud *u, const char *type, size_t type_len, const char *data, size_t n)
+{
+    if (u->text && u->a->stream_text(u->st, u->c, type, type_len, data, n))
+        return;
+    cJSON *j = parse_json(data, n);
+    u->a->stream_event(u->st, u->c, type, type_len, data, n, j);
+    cJSON_Delete(j);
+}
+
 static int on_event(void *ud, const struct lt_sse_event *ev)
 {
     struct sse_ud *u = ud;
-    if (!needed(u, ev->type, ev->type_len, ev->data, ev->data_len))
-        return 0;
-    cJSON *j = parse_json(ev->data, ev->data_len);
-    u->a->stream_event(u->st, u->c, ev->type, ev->type_len, ev->data, ev->data_len, j);
-    cJSON_Delete(j);
+    if (needed(u, ev->type, ev->type_len, ev->data, ev->data_len))
+        deliver(u, ev->type, ev->type_len, ev->data, ev->data_len);
     return 0;
 }
 
 static int on_json_value(void *ud, const char *p, size_t n)
 {
     struct sse_ud *u = ud;
-    if (!needed(u, "json", 4, p, n))
-        return 0;
-    cJSON *j = parse_json(p, n);
-    u->a->stream_event(u->st, u->c, "json", 4, p, n, j);
-    cJSON_Delete(j);
+    if (needed(u, "json", 4, p, n))
+        deliver(u, "json", 4, p, n);
     return 0;
 }
 
@@ -810,11 +822,8 @@ static int on_es_message(void *ud, const struct lt_es_message *m)
         type = "";
         type_len = 0;
     }
-    if (!needed(u, type, type_len, m->payload, m->payload_len))
-        return 0;
-    cJSON *j = parse_json(m->payload, m->payload_len);
-    u->a->stream_event(u->st, u->c, type, type_len, m->payload, m->payload_len, j);
-    cJSON_Delete(j);
+    if (needed(u, type, type_len, m->payload, m->payload_len))
+        deliver(u, type, type_len, m->payload, m->payload_len);
     return 0;
 }
 
@@ -827,6 +836,7 @@ static void run_stream(struct lt_genai_ctx *c, const struct lt_genai_adapter *a,
                        .st = st,
                        .c = c,
                        .skip = skip,
+                       .text = skip && a->stream_text,
                        .free_keys = skip && !lt_genai_shape_disabled ? a->free_keys : NULL};
     lt_shape_init(&u.shape);
     int rc = 0;

@@ -287,22 +287,42 @@ static void request(void *st, struct lt_genai_ctx *c, const cJSON *req)
 
 /* ---- response ---- */
 
+/* The counts of a Chat-style usage object lt_openai_usage reports, in its order. */
+enum { U_INPUT, U_OUTPUT, U_CACHE_READ, U_REASONING, U_N };
+struct ousage {
+    int64_t v[U_N]; /* tokens */
+    bool has[U_N];
+};
+
+static const char *const USAGE_ATTR[U_N] = {
+    "gen_ai.usage.input_tokens",
+    "gen_ai.usage.output_tokens",
+    "gen_ai.usage.cache_read.input_tokens",
+    "gen_ai.usage.reasoning.output_tokens",
+};
+
+static void usage_emit(struct lt_genai_ctx *c, const struct ousage *u)
+{
+    for (int i = 0; i < U_N; i++)
+        if (u->has[i])
+            lt_genai_int(c, USAGE_ATTR[i], u->v[i]);
+}
+
 void lt_openai_usage(struct lt_genai_ctx *c, const cJSON *u)
 {
-    int64_t v;
-    if (lt_json_int(u, "prompt_tokens", &v))
-        lt_genai_int(c, "gen_ai.usage.input_tokens", v);
-    if (lt_json_int(u, "completion_tokens", &v))
-        lt_genai_int(c, "gen_ai.usage.output_tokens", v);
+    struct ousage o = {0};
+    o.has[U_INPUT] = lt_json_int(u, "prompt_tokens", &o.v[U_INPUT]);
+    o.has[U_OUTPUT] = lt_json_int(u, "completion_tokens", &o.v[U_OUTPUT]);
     /* DeepSeek: prompt_tokens = prompt_cache_hit_tokens + prompt_cache_miss_tokens, so the
      * hit count is the cache read and prompt_tokens already includes it (SPEC.md "Usage"). */
-    if (lt_json_int(lt_json_obj(u, "prompt_tokens_details"), "cached_tokens", &v) ||
-        lt_json_int(u, "prompt_cache_hit_tokens", &v))
-        lt_genai_int(c, "gen_ai.usage.cache_read.input_tokens", v);
+    o.has[U_CACHE_READ] =
+        lt_json_int(lt_json_obj(u, "prompt_tokens_details"), "cached_tokens", &o.v[U_CACHE_READ]) ||
+        lt_json_int(u, "prompt_cache_hit_tokens", &o.v[U_CACHE_READ]);
     /* Perplexity reports reasoning_tokens at the top level of usage. */
-    if (lt_json_int(lt_json_obj(u, "completion_tokens_details"), "reasoning_tokens", &v) ||
-        lt_json_int(u, "reasoning_tokens", &v))
-        lt_genai_int(c, "gen_ai.usage.reasoning.output_tokens", v);
+    o.has[U_REASONING] = lt_json_int(lt_json_obj(u, "completion_tokens_details"),
+                                     "reasoning_tokens", &o.v[U_REASONING]) ||
+                         lt_json_int(u, "reasoning_tokens", &o.v[U_REASONING]);
+    usage_emit(c, &o);
 }
 
 /* An error object in a 2xx body or a stream chunk: {"error":{"message","type","code"}}. */
@@ -571,6 +591,218 @@ static bool event_needed(void *st, const struct lt_genai_ctx *c, const char *typ
     return !lt_json_scan_keys(data, data_len, scan_key, &o);
 }
 
+/* ---- stream events from their text (content capture off) ---- */
+
+/* Choices per chunk the text path takes (streams send one per chunk); more: stream_event. */
+#define TEXT_CHOICES 8
+
+/* A member read as lt_json_* would read it from the parsed tree: only its first occurrence
+ * counts (cJSON_GetObjectItemCaseSensitive), so later duplicates are ignored. */
+struct member {
+    const char *v; /* the value's text, NULL until the member is seen */
+    size_t n;
+};
+
+static void first(struct member *m, const char *v, size_t n)
+{
+    if (!m->v) {
+        m->v = v;
+        m->n = n;
+    }
+}
+
+static bool is_object(const struct member *m)
+{
+    return m->v && m->v[0] == '{';
+}
+
+/* lt_json_str on a member: NULL (*s) when absent or not a string; false when a string with
+ * escapes (its decoded bytes are not at hand). */
+static bool text_str(const struct member *m, const char **s, size_t *len)
+{
+    *s = NULL;
+    *len = 0;
+    if (!m->v || m->v[0] != '"')
+        return true;
+    return lt_json_walk_plain_str(m->v, m->n, s, len);
+}
+
+/* lt_json_int on a member into *has / *out; false when unsure (a number it may read
+ * differently). */
+static bool text_int(const struct member *m, bool *has, int64_t *out)
+{
+    enum lt_json_walk_int r = m->v ? lt_json_walk_int(m->v, m->n, out) : LT_JSON_INT_NONE;
+    *has = r == LT_JSON_INT_OK;
+    return r != LT_JSON_INT_UNSURE;
+}
+
+/* The members of one object (usage, a choice, a details object) a walk collects. */
+struct members {
+    const char *const *names; /* NULL-terminated */
+    struct member m[6];
+};
+
+static bool collect(void *ud, const char *k, size_t kn, const char *v, size_t vn)
+{
+    struct members *ms = ud;
+    for (size_t i = 0; ms->names[i]; i++)
+        if (lt_json_scan_eq(k, kn, ms->names[i])) {
+            first(&ms->m[i], v, vn);
+            break;
+        }
+    return true;
+}
+
+/* Walk object member `m` (when it is one) collecting `names` into `ms`. */
+static bool collect_in(const struct member *m, const char *const *names, struct members *ms)
+{
+    memset(ms, 0, sizeof(*ms));
+    ms->names = names;
+    return !is_object(m) || lt_json_walk_object(m->v, m->n, collect, ms);
+}
+
+/* lt_openai_usage's reading of a usage object's text. */
+static bool text_usage(const struct member *u, struct ousage *o)
+{
+    static const char *const names[] = {"prompt_tokens",
+                                        "completion_tokens",
+                                        "prompt_tokens_details",
+                                        "prompt_cache_hit_tokens",
+                                        "completion_tokens_details",
+                                        "reasoning_tokens",
+                                        NULL};
+    static const char *const cached[] = {"cached_tokens", NULL};
+    static const char *const reasoning[] = {"reasoning_tokens", NULL};
+    struct members ms, pd, cd;
+    if (!collect_in(u, names, &ms) || !collect_in(&ms.m[2], cached, &pd) ||
+        !collect_in(&ms.m[4], reasoning, &cd))
+        return false;
+    if (!text_int(&ms.m[0], &o->has[U_INPUT], &o->v[U_INPUT]) ||
+        !text_int(&ms.m[1], &o->has[U_OUTPUT], &o->v[U_OUTPUT]) ||
+        !text_int(&pd.m[0], &o->has[U_CACHE_READ], &o->v[U_CACHE_READ]) ||
+        !text_int(&cd.m[0], &o->has[U_REASONING], &o->v[U_REASONING]))
+        return false;
+    if (!o->has[U_CACHE_READ] && !text_int(&ms.m[3], &o->has[U_CACHE_READ], &o->v[U_CACHE_READ]))
+        return false;
+    if (!o->has[U_REASONING] && !text_int(&ms.m[5], &o->has[U_REASONING], &o->v[U_REASONING]))
+        return false;
+    return true;
+}
+
+/* One choice of a chunk as stream_choice reads it with capture off. */
+struct tchoice {
+    int64_t index;
+    const char *finish; /* NULL: none */
+    size_t finish_len;
+};
+
+/* A chunk's top-level members stream_event reads, then its choices. */
+enum { C_ID, C_MODEL, C_FINGERPRINT, C_TIER, C_CHOICES, C_USAGE, C_X_GROQ, C_ERROR, C_N };
+struct tchunk {
+    struct member m[C_N];
+    struct tchoice choices[TEXT_CHOICES];
+    size_t n_choices;
+};
+
+static const char *const CHUNK_KEYS[C_N] = {
+    "id", "model", "system_fingerprint", "service_tier", "choices", "usage", "x_groq", "error",
+};
+
+static bool chunk_member(void *ud, const char *k, size_t kn, const char *v, size_t vn)
+{
+    struct tchunk *t = ud;
+    for (int i = 0; i < C_N; i++)
+        if (lt_json_scan_eq(k, kn, CHUNK_KEYS[i])) {
+            first(&t->m[i], v, vn);
+            break;
+        }
+    return true;
+}
+
+static bool chunk_choice(void *ud, const char *k, size_t kn, const char *v, size_t vn)
+{
+    (void)k, (void)kn;
+    static const char *const names[] = {"index", "finish_reason", NULL};
+    struct tchunk *t = ud;
+    struct member m = {v, vn};
+    struct members ms;
+    if (v[0] != '{') /* stream_choice ignores what is not an object */
+        return true;
+    if (t->n_choices == TEXT_CHOICES || !collect_in(&m, names, &ms))
+        return false;
+    struct tchoice *ch = &t->choices[t->n_choices++];
+    bool has;
+    ch->index = 0;
+    return text_int(&ms.m[0], &has, &ch->index) && text_str(&ms.m[1], &ch->finish, &ch->finish_len);
+}
+
+/* set_changed() for a string view. */
+static void set_changed_n(struct lt_genai_ctx *c, const char *key, const char *v, size_t n)
+{
+    const struct lt_attr *a = v ? lt_span_get(c->span, key) : NULL;
+    if (a && a->type == LT_ATTR_STRING && a->u.s && lt_json_scan_eq(v, n, a->u.s))
+        return;
+    lt_genai_strn(c, key, v, n);
+}
+
+/* stream_event for a chunk read from its text: collect everything first, so that a refusal
+ * anywhere leaves nothing changed, then apply in stream_event's order. An error object or
+ * Groq's x_groq (rare) goes to stream_event. */
+static bool stream_text(void *st, struct lt_genai_ctx *c, const char *type, size_t type_len,
+                        const char *data, size_t data_len)
+{
+    (void)type, (void)type_len;
+    struct ostate *s = st;
+    struct tchunk t;
+    memset(&t, 0, sizeof(t));
+    if (!lt_json_walk_object(data, data_len, chunk_member, &t) || is_object(&t.m[C_ERROR]) ||
+        is_object(&t.m[C_X_GROQ]))
+        return false;
+    const char *str[C_TIER + 1];
+    size_t len[C_TIER + 1];
+    for (int i = C_ID; i <= C_TIER; i++)
+        if (!text_str(&t.m[i], &str[i], &len[i]))
+            return false;
+    const struct member *chs = &t.m[C_CHOICES];
+    if (chs->v && chs->v[0] == '[' && !lt_json_walk_array(chs->v, chs->n, chunk_choice, &t))
+        return false;
+    struct ousage u = {0};
+    bool usage = is_object(&t.m[C_USAGE]);
+    if (usage && !text_usage(&t.m[C_USAGE], &u))
+        return false;
+
+    if (len[C_ID] && !s->have_id) {
+        lt_genai_strn(c, "gen_ai.response.id", str[C_ID], len[C_ID]);
+        s->have_id = true;
+    }
+    if (len[C_MODEL] && !s->have_model) {
+        lt_genai_strn(c, "gen_ai.response.model", str[C_MODEL], len[C_MODEL]);
+        s->have_model = true;
+    }
+    set_changed_n(c, "openai.response.system_fingerprint", str[C_FINGERPRINT], len[C_FINGERPRINT]);
+    set_changed_n(c, "openai.response.service_tier", str[C_TIER], len[C_TIER]);
+    for (size_t i = 0; i < t.n_choices; i++) {
+        const struct tchoice *tc = &t.choices[i];
+        if (tc->index < 0 || tc->index > 0x7fffffff)
+            continue;
+        struct ochoice *ch = choice_at(c, s, (int)tc->index);
+        if (!ch || !tc->finish)
+            continue;
+        char *f = malloc(tc->finish_len + 1);
+        if (!f) {
+            lt_genai_oom(c);
+            continue;
+        }
+        memcpy(f, tc->finish, tc->finish_len);
+        f[tc->finish_len] = '\0';
+        free(ch->finish);
+        ch->finish = f;
+    }
+    if (usage)
+        usage_emit(c, &u);
+    return true;
+}
+
 static void finish(void *st, struct lt_genai_ctx *c)
 {
     struct ostate *s = st;
@@ -636,6 +868,7 @@ const struct lt_genai_adapter lt_genai_openai_chat = {
     .stream_event = stream_event,
     .event_needed = event_needed,
     .free_keys = free_keys,
+    .stream_text = stream_text,
     .finish = finish,
     .cleanup = cleanup,
 };

@@ -12,6 +12,7 @@
 #include <zlib.h>
 
 #include "genai/genai.h"
+#include "span_equal.h"
 
 #define FIXTURES "tests/fixtures/"
 
@@ -240,30 +241,6 @@ static void assert_n_attrs(const struct lt_span *s, size_t want)
     }
 }
 
-static bool attr_equal(const struct lt_attr *a, const struct lt_attr *b)
-{
-    if (strcmp(a->key, b->key) != 0 || a->type != b->type)
-        return false;
-    switch (a->type) {
-    case LT_ATTR_STRING:
-        return strcmp(a->u.s, b->u.s) == 0;
-    case LT_ATTR_BOOL:
-        return a->u.b == b->u.b;
-    case LT_ATTR_INT:
-        return a->u.i == b->u.i;
-    case LT_ATTR_DOUBLE:
-        return a->u.d == b->u.d;
-    case LT_ATTR_STRING_ARRAY:
-        if (a->u.arr.n != b->u.arr.n)
-            return false;
-        for (size_t i = 0; i < a->u.arr.n; i++)
-            if (strcmp(a->u.arr.v[i], b->u.arr.v[i]) != 0)
-                return false;
-        return true;
-    }
-    return false;
-}
-
 /** Two spans carry the same name, status and attributes (in the same order). */
 static void assert_spans_equal(const struct lt_span *a, const struct lt_span *b)
 {
@@ -273,7 +250,7 @@ static void assert_spans_equal(const struct lt_span *a, const struct lt_span *b)
         assert_string_equal(a->status_message, b->status_message);
     assert_int_equal(a->n_attrs, b->n_attrs);
     for (size_t i = 0; i < a->n_attrs; i++)
-        if (!attr_equal(&a->attrs[i], &b->attrs[i]))
+        if (!span_attr_equal(&a->attrs[i], &b->attrs[i]))
             fail_msg("attribute %s differs", a->attrs[i].key);
 }
 

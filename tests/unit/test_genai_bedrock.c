@@ -363,7 +363,7 @@ static void assert_same_as_anthropic(const struct xspec *bedrock, const char *re
             continue;
         nb++;
         const struct lt_attr *y = lt_span_get(sa, x->key);
-        if (!y || !attr_equal(x, y))
+        if (!y || !span_attr_equal(x, y))
             fail_msg("%s differs from the Anthropic adapter's", x->key);
     }
     for (size_t i = 0; i < sa->n_attrs; i++)

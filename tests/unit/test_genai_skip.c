@@ -316,6 +316,57 @@ static const char *const OPENAI_ADV[] = {
     "\n\n",
     /* a different id and model later (the first ones stay) */
     "data: {\"id\":\"chatcmpl-2\",\"model\":\"other\",\"choices\":[]}\n\n",
+    /* the text path (stream_text): duplicate keys (the first counts) */
+    "data: {\"id\":\"a\",\"id\":\"b\",\"model\":\"m1\",\"model\":\"m2\",\"choices\":[{\"index\":0,"
+    "\"index\":1,\"finish_reason\":\"stop\",\"finish_reason\":\"length\"}],\"choices\":7}\n\n",
+    "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":1,\"prompt_tokens\":2,"
+    "\"prompt_tokens_details\":{\"cached_tokens\":5,\"cached_tokens\":6},\"usage\":3},"
+    "\"usage\":{\"prompt_tokens\":9}}\n\n",
+    /* escapes where the text path reads: it refuses, stream_event reads them */
+    "data: {\"id\":\"c\\u0031\",\"model\":\"m\\/1\",\"choices\":[]}\n\n",
+    "data: {\"i\\u0064\":\"x\",\"choices\":[{\"index\":0,\"finish_reason\":\"stop\"}]}\n\n",
+    "data: {\"choices\":[{\"index\":0,\"finish_reason\":\"st\\u006fp\"}]}\n\n",
+    "data: {\"system_fingerprint\":\"fp\\n\",\"choices\":[]}\n\n",
+    /* usage numbers the text path is unsure of, and fallbacks between usage fields */
+    "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":3.0,\"completion_tokens\":-1,"
+    "\"total_tokens\":1e2}}\n\n",
+    "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":12345678901234567,"
+    "\"completion_tokens\":\"4\"}}\n\n",
+    "data: {\"choices\":[],\"usage\":{\"prompt_tokens_details\":{\"cached_tokens\":null},"
+    "\"prompt_cache_hit_tokens\":7,\"completion_tokens_details\":null,\"reasoning_tokens\":9}}"
+    "\n\n",
+    "data: {\"choices\":[],\"usage\":{\"prompt_tokens_details\":[],\"prompt_cache_hit_tokens\":7,"
+    "\"completion_tokens_details\":{\"reasoning_tokens\":2},\"reasoning_tokens\":9}}\n\n",
+    "data: {\"choices\":[],\"usage\":{\"prompt_tokens_details\":{\"cached_tokens\":1.5},"
+    "\"prompt_cache_hit_tokens\":7}}\n\n",
+    "data: {\"choices\":[],\"usage\":[1],\"x_groq\":{\"usage\":{\"prompt_tokens\":2}}}\n\n",
+    "data: {\"usage\":null,\"x_groq\":{\"id\":\"x\"}}\n\n",
+    "data: {\"usage\":{\"prompt_tokens\":1},\"x_groq\":{\"usage\":{\"prompt_tokens\":2}}}\n\n",
+    /* choices: more than the text path takes, non-objects, odd indexes, odd finish reasons */
+    "data: {\"choices\":[{\"index\":0},{\"index\":1},{\"index\":2},{\"index\":3},{\"index\":4},"
+    "{\"index\":5},{\"index\":6},{\"index\":7},{\"index\":8,\"finish_reason\":\"stop\"}]}\n\n",
+    "data: {\"choices\":[1,\"x\",null,[],{\"index\":2,\"finish_reason\":\"stop\"}]}\n\n",
+    "data: {\"choices\":[{\"index\":-1,\"finish_reason\":\"stop\"},{\"index\":4294967296,"
+    "\"finish_reason\":\"length\"}]}\n\n",
+    "data: {\"choices\":[{\"index\":1.0,\"finish_reason\":\"stop\"}]}\n\n",
+    "data: {\"choices\":[{\"index\":\"1\",\"finish_reason\":\"\"}]}\n\n",
+    "data: {\"choices\":[{\"index\":0,\"finish_reason\":5},{\"index\":0,\"finish_reason\":\"b\"}]}"
+    "\n\n",
+    "data: {\"choices\":{\"index\":0,\"finish_reason\":\"stop\"}}\n\n",
+    /* fingerprint and tier: changed, null, not strings, empty id and model */
+    "data: {\"id\":\"\",\"model\":\"\",\"system_fingerprint\":\"fp_new\",\"service_tier\":null,"
+    "\"choices\":[]}\n\n",
+    "data: {\"system_fingerprint\":1,\"service_tier\":[\"x\"],\"choices\":[]}\n\n",
+    /* text the walker refuses although cJSON may take it, and text both refuse */
+    "data: {\"choices\":\f[{\"index\":0,\"finish_reason\":\"stop\"}]}\n\n",
+    "data: {\"choices\":[{\"index\":0,\"finish_reason\":\"stop\",\"delta\":{\"content\":"
+    "\"\\udc00\"}}]}\n\n",
+    "data: {\"choices\":[{\"index\":0,\"finish_reason\":\"stop\",\"delta\":{\"content\":"
+    "\"\\ud83d\\ude00\"}}]}\n\n",
+    "data: {\"choices\":[{\"index\":01,\"finish_reason\":\"stop\"}]}\n\n",
+    "data: {\"choices\":[{\"index\":0,\"finish_reason\":\"stop\",}]}\n\n",
+    "data: {\"error\":\"x\",\"choices\":[{\"index\":0,\"finish_reason\":\"stop\"}]}\n\n",
+    "data: {\"error\":{},\"choices\":[{\"index\":0,\"finish_reason\":\"stop\"}]}\n\n",
 };
 
 static void test_openai_adversarial(void **state)
@@ -520,6 +571,70 @@ static void test_skips_deltas(void **state)
     assert_true(needed_after(an, "message_start", start, "message_delta", "{\"usage\":{}}"));
 }
 
+/* ---- the text path (stream_text) really takes the common chunks ---- */
+
+/* Hand `chunk` to OpenAI Chat's stream_text after `first` went through stream_event; the
+ * answer, and whether the span's attribute count changed on a refusal (it must not). */
+static bool text_takes(const char *first, const char *chunk)
+{
+    const struct lt_genai_adapter *a = &lt_genai_openai_chat;
+    struct lt_span *span = lt_span_new("", LT_SPAN_KIND_INTERNAL);
+    assert_non_null(span);
+    struct lt_exchange *x = lt_exchange_new(0);
+    assert_non_null(x);
+    struct lt_genai_ctx c = {.span = span, .x = x, .max_text = 1 << 20, .op = "chat"};
+    void *st = calloc(1, a->state_size);
+    assert_non_null(st);
+    assert_non_null(a->stream_text);
+    if (first) {
+        cJSON *j = cJSON_Parse(first);
+        assert_non_null(j);
+        a->stream_event(st, &c, "message", 7, first, strlen(first), j);
+        cJSON_Delete(j);
+    }
+    size_t before = span->n_attrs;
+    bool r = a->stream_text(st, &c, "message", 7, chunk, strlen(chunk));
+    if (!r)
+        assert_int_equal(span->n_attrs, before);
+    a->cleanup(st);
+    free(st);
+    lt_exchange_free(x);
+    lt_span_free(span);
+    return r;
+}
+
+static void test_text_path(void **state)
+{
+    (void)state;
+    /* the three chunks of a stream that are needed: first, finish, usage (API reference) */
+    const char *first = "{\"id\":\"chatcmpl-AbC\",\"object\":\"chat.completion.chunk\","
+                        "\"created\":1732147200,\"model\":\"gpt-4o-mini-2024-07-18\","
+                        "\"service_tier\":\"default\",\"system_fingerprint\":\"fp_0ba0d124f1\","
+                        "\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\","
+                        "\"content\":\"\",\"refusal\":null},\"logprobs\":null,"
+                        "\"finish_reason\":null}],\"usage\":null}";
+    const char *fin = "{\"id\":\"chatcmpl-AbC\",\"object\":\"chat.completion.chunk\","
+                      "\"created\":1732147200,\"model\":\"gpt-4o-mini-2024-07-18\","
+                      "\"choices\":[{\"index\":0,\"delta\":{},\"logprobs\":null,"
+                      "\"finish_reason\":\"stop\"}],\"usage\":null}";
+    const char *usage =
+        "{\"id\":\"chatcmpl-AbC\",\"choices\":[],\"usage\":{\"prompt_tokens\":24,"
+        "\"completion_tokens\":197,\"total_tokens\":221,\"prompt_tokens_details\":"
+        "{\"cached_tokens\":0,\"audio_tokens\":0},\"completion_tokens_details\":"
+        "{\"reasoning_tokens\":0,\"audio_tokens\":0,\"accepted_prediction_tokens\":0,"
+        "\"rejected_prediction_tokens\":0}}}";
+    assert_true(text_takes(NULL, first));
+    assert_true(text_takes(first, fin));
+    assert_true(text_takes(first, usage));
+    /* refusals leave the span as it was */
+    assert_false(text_takes(first, "{\"error\":{\"message\":\"m\"}}"));
+    assert_false(text_takes(NULL, "{\"id\":\"c\\u0031\",\"choices\":[]}"));
+    assert_false(
+        text_takes(NULL, "{\"id\":\"c1\",\"choices\":[],\"usage\":{\"prompt_tokens\":1.0}}"));
+    assert_false(text_takes(NULL, "{\"id\":\"c1\",\"choices\":[{\"index\":0}],,}"));
+    assert_false(text_takes(NULL, "[DONE]"));
+}
+
 /* The scan helpers on their own. */
 static bool collect(void *ud, const char *k, size_t kn, const char *v, size_t vn)
 {
@@ -564,10 +679,15 @@ static void test_scan_helpers(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_scan_helpers),          cmocka_unit_test(test_skips_deltas),
-        cmocka_unit_test(test_openai_adversarial),    cmocka_unit_test(test_control_bytes),
-        cmocka_unit_test(test_responses_adversarial), cmocka_unit_test(test_anthropic_adversarial),
-        cmocka_unit_test(test_embedded_streams),      cmocka_unit_test(test_fixture_files),
+        cmocka_unit_test(test_scan_helpers),
+        cmocka_unit_test(test_skips_deltas),
+        cmocka_unit_test(test_text_path),
+        cmocka_unit_test(test_openai_adversarial),
+        cmocka_unit_test(test_control_bytes),
+        cmocka_unit_test(test_responses_adversarial),
+        cmocka_unit_test(test_anthropic_adversarial),
+        cmocka_unit_test(test_embedded_streams),
+        cmocka_unit_test(test_fixture_files),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,53 @@
+/* json_walk.h — reading a few members of a JSON object straight from its text, with no tree
+ * and no allocation, for adapters' fast paths (content capture off, adapter.h stream_text).
+ *
+ * The walker accepts only strict JSON (RFC 8259 §2-§7, nesting at most LT_JSON_WALK_DEPTH,
+ * numbers at most 63 bytes, \u escapes only as cJSON accepts them: no lone surrogates) and
+ * passes each member's key and the exact text of its value to a callback. Text it accepts is
+ * text cJSON_ParseWithLength parses into the tree the callbacks saw, member for member in the
+ * same order; anything else — a grammar error, a key holding an escape (its decoded name is
+ * not at hand), deeper nesting — is refused, and the caller parses with cJSON instead. Being
+ * stricter than cJSON is safe; being laxer is not, so refusal is the answer whenever in
+ * doubt. Bytes after the object are ignored, as cJSON_ParseWithLength ignores them. */
+#ifndef LT_GENAI_JSON_WALK_H
+#define LT_GENAI_JSON_WALK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/** Deepest nesting of objects and arrays the walker follows (cJSON's limit is 1000). */
+#define LT_JSON_WALK_DEPTH 64
+
+/** Called for one member of the walked object (or element of the walked array: `key` NULL,
+ *  `key_len` 0). `key` is the member's name, `key_len` bytes, free of escapes and control
+ *  bytes (so equal to its decoded name), not NUL-terminated; `val` the exact text of its
+ *  value, `val_len` bytes (a string keeps its quotes). Both point into the walked text.
+ *  Return false to stop the walk (it then reports false). */
+typedef bool (*lt_json_member_fn)(void *ud, const char *key, size_t key_len, const char *val,
+                                  size_t val_len);
+
+/** Walk the object that starts `p` (`n` bytes; JSON whitespace before it is skipped): call
+ *  `fn` for every member in order. True when the object is strict JSON within the limits
+ *  above, every key is escape-free and `fn` returned true each time; false otherwise (then
+ *  `fn` may have been called for some members: callers collect first and act after). */
+bool lt_json_walk_object(const char *p, size_t n, lt_json_member_fn fn, void *ud);
+
+/** As lt_json_walk_object for an array: `fn` gets each element with `key` NULL. */
+bool lt_json_walk_array(const char *p, size_t n, lt_json_member_fn fn, void *ud);
+
+/** A value view from a walk holds a string free of escapes and control bytes: *s and *len get
+ *  its bytes (= its decoded value). False for any other value. */
+bool lt_json_walk_plain_str(const char *v, size_t n, const char **s, size_t *len);
+
+/** How a value view reads as a cJSON integer (lt_json_int in adapter.h). */
+enum lt_json_walk_int {
+    LT_JSON_INT_NONE = 0, /* not a number: lt_json_int would say false */
+    LT_JSON_INT_OK,       /* an integer of at most 15 digits (sign allowed), in *out */
+    LT_JSON_INT_UNSURE,   /* another number (fraction, exponent, more digits) */
+};
+
+/** Read a value view as lt_json_int would read the cJSON number it parses to. */
+enum lt_json_walk_int lt_json_walk_int(const char *v, size_t n, int64_t *out);
+
+#endif
