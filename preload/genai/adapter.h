@@ -46,6 +46,11 @@ struct lt_genai_adapter {
     void (*begin)(void *st, struct lt_genai_ctx *c);
     /* The request body as JSON (borrowed; valid during the call). */
     void (*request)(void *st, struct lt_genai_ctx *c, const cJSON *req);
+    /* Optional fast path for request, called only when content capture is off, with the
+     * decoded request body before any JSON parse: read it straight from its text
+     * (json_walk.h), set exactly what request would set and return true; or return false
+     * having changed nothing, and genai.c parses the body and calls request. */
+    bool (*request_text)(void *st, struct lt_genai_ctx *c, const char *body, size_t len);
     /* A complete non-stream response body as JSON (borrowed). */
     void (*response)(void *st, struct lt_genai_ctx *c, const cJSON *resp);
     /* One stream event. Framings (chosen by genai.c from Content-Type and the body):

@@ -989,7 +989,8 @@ int lt_genai_build_span(struct lt_span *span, const struct lt_exchange *x,
     /* Request. */
     struct body req;
     decode_body(&c, &x->req_body, x->req_encoding, max, &req);
-    if (a && a->request && req.n) {
+    bool req_fast = a && a->request_text && !c.capture && !lt_genai_skip_disabled;
+    if (a && a->request && req.n && !(req_fast && a->request_text(st, &c, req.p, req.n))) {
         cJSON *j = parse_json(req.p, req.n);
         if (j)
             a->request(st, &c, j);

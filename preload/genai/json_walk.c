@@ -1,6 +1,9 @@
 /* json_walk.c — strict JSON object/array walking without a tree (see json_walk.h). */
 #include "json_walk.h"
 
+#include <locale.h>
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* JSON whitespace (RFC 8259 §2): stricter than cJSON, which skips every byte <= 0x20. */
@@ -240,4 +243,21 @@ enum lt_json_walk_int lt_json_walk_int(const char *v, size_t n, int64_t *out)
         return LT_JSON_INT_UNSURE;
     *out = v[0] == '-' ? -x : x;
     return LT_JSON_INT_OK;
+}
+
+bool lt_json_walk_num(const char *v, size_t n, double *out)
+{
+    if (!n || (v[0] != '-' && !digit(v[0])) || number_end(v, v + n) != v + n)
+        return false;
+    char buf[64]; /* number_end: at most 63 bytes */
+    const char *point = localeconv()->decimal_point;
+    for (size_t i = 0; i < n; i++)
+        buf[i] = v[i] == '.' && point && point[0] ? point[0] : v[i];
+    buf[n] = '\0';
+    char *e;
+    double d = strtod(buf, &e);
+    if (e != buf + n || !isfinite(d))
+        return false;
+    *out = d;
+    return true;
 }

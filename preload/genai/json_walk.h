@@ -50,4 +50,10 @@ enum lt_json_walk_int {
 /** Read a value view as lt_json_int would read the cJSON number it parses to. */
 enum lt_json_walk_int lt_json_walk_int(const char *v, size_t n, int64_t *out);
 
+/** Read a value view as lt_json_num (adapter.h) would read the cJSON item it parses to: a
+ *  finite number into *out and true; false for anything else. The number's text is
+ *  converted as cJSON converts it (strtod after putting the locale's decimal point in place
+ *  of '.'), so the double is the same. */
+bool lt_json_walk_num(const char *v, size_t n, double *out);
+
 #endif

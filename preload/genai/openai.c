@@ -237,33 +237,76 @@ static void begin(void *st, struct lt_genai_ctx *c)
     lt_openai_azure_model(c);
 }
 
-void lt_openai_sampling(struct lt_genai_ctx *c, const cJSON *req)
+/* gen_ai.output.type from response_format.type (`fmt`, `n` bytes, NULL when absent). */
+static void output_type(struct lt_genai_ctx *c, const char *fmt, size_t n)
 {
-    static const char *const doubles[][2] = {
-        {"temperature", "gen_ai.request.temperature"},
-        {"top_p", "gen_ai.request.top_p"},
-        {"frequency_penalty", "gen_ai.request.frequency_penalty"},
-        {"presence_penalty", "gen_ai.request.presence_penalty"},
-    };
-    for (size_t i = 0; i < sizeof(doubles) / sizeof(doubles[0]); i++) {
-        double d;
-        if (lt_json_num(req, doubles[i][0], &d))
-            lt_genai_double(c, doubles[i][1], d);
-    }
-    int64_t v;
-    if (lt_json_int(req, "max_completion_tokens", &v) || lt_json_int(req, "max_tokens", &v))
-        lt_genai_int(c, "gen_ai.request.max_tokens", v);
-    if (lt_json_int(req, "seed", &v) || lt_json_int(req, "random_seed", &v)) /* Mistral */
-        lt_genai_int(c, "gen_ai.request.seed", v);
-    if (lt_json_int(req, "n", &v) && v != 1)
-        lt_genai_int(c, "gen_ai.request.choice.count", v);
+    if (!fmt)
+        return;
+    if (lt_json_scan_eq(fmt, n, "json_object") || lt_json_scan_eq(fmt, n, "json_schema"))
+        lt_genai_str(c, "gen_ai.output.type", "json");
+    else if (lt_json_scan_eq(fmt, n, "text"))
+        lt_genai_str(c, "gen_ai.output.type", "text");
+}
 
-    lt_genai_stop_sequences(c, cJSON_GetObjectItemCaseSensitive(req, "stop"));
+/* openai.request.service_tier, unless absent or "auto" (`n` bytes). */
+static void request_tier(struct lt_genai_ctx *c, const char *tier, size_t n)
+{
+    if (tier && !lt_json_scan_eq(tier, n, "auto"))
+        lt_genai_strn(c, "openai.request.service_tier", tier, n);
+}
 
-    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(req, "stream"))) {
+/* The request parameters lt_openai_sampling reports, in its order: doubles, then integers,
+ * then the stop sequences (from the tree only), then stream. */
+enum { S_TEMPERATURE, S_TOP_P, S_FREQUENCY, S_PRESENCE, S_ND };
+enum { S_MAX_TOKENS, S_SEED, S_N, S_NI };
+struct osampling {
+    double d[S_ND];
+    bool has_d[S_ND];
+    int64_t i[S_NI];
+    bool has_i[S_NI];
+    bool stream;
+};
+
+static const char *const SAMPLING_DOUBLE[S_ND][2] = {
+    {"temperature", "gen_ai.request.temperature"},
+    {"top_p", "gen_ai.request.top_p"},
+    {"frequency_penalty", "gen_ai.request.frequency_penalty"},
+    {"presence_penalty", "gen_ai.request.presence_penalty"},
+};
+
+static void sampling_emit(struct lt_genai_ctx *c, const struct osampling *o, const cJSON *stop)
+{
+    for (int k = 0; k < S_ND; k++)
+        if (o->has_d[k])
+            lt_genai_double(c, SAMPLING_DOUBLE[k][1], o->d[k]);
+    if (o->has_i[S_MAX_TOKENS])
+        lt_genai_int(c, "gen_ai.request.max_tokens", o->i[S_MAX_TOKENS]);
+    if (o->has_i[S_SEED])
+        lt_genai_int(c, "gen_ai.request.seed", o->i[S_SEED]);
+    if (o->has_i[S_N] && o->i[S_N] != 1)
+        lt_genai_int(c, "gen_ai.request.choice.count", o->i[S_N]);
+
+    lt_genai_stop_sequences(c, stop);
+
+    if (o->stream) {
         c->req_stream = true;
         lt_genai_bool(c, "gen_ai.request.stream", true);
     }
+}
+
+void lt_openai_sampling(struct lt_genai_ctx *c, const cJSON *req)
+{
+    struct osampling o = {0};
+    for (int k = 0; k < S_ND; k++)
+        o.has_d[k] = lt_json_num(req, SAMPLING_DOUBLE[k][0], &o.d[k]);
+    int64_t *v = o.i;
+    o.has_i[S_MAX_TOKENS] = lt_json_int(req, "max_completion_tokens", &v[S_MAX_TOKENS]) ||
+                            lt_json_int(req, "max_tokens", &v[S_MAX_TOKENS]);
+    o.has_i[S_SEED] = lt_json_int(req, "seed", &v[S_SEED]) ||
+                      lt_json_int(req, "random_seed", &v[S_SEED]); /* Mistral */
+    o.has_i[S_N] = lt_json_int(req, "n", &v[S_N]);
+    o.stream = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(req, "stream"));
+    sampling_emit(c, &o, cJSON_GetObjectItemCaseSensitive(req, "stop"));
 }
 
 static void request(void *st, struct lt_genai_ctx *c, const cJSON *req)
@@ -271,13 +314,9 @@ static void request(void *st, struct lt_genai_ctx *c, const cJSON *req)
     lt_genai_str(c, "gen_ai.request.model", lt_json_str(req, "model"));
     lt_openai_sampling(c, req);
     const char *fmt = lt_json_str(lt_json_obj(req, "response_format"), "type");
-    if (streq(fmt, "json_object") || streq(fmt, "json_schema"))
-        lt_genai_str(c, "gen_ai.output.type", "json");
-    else if (streq(fmt, "text"))
-        lt_genai_str(c, "gen_ai.output.type", "text");
+    output_type(c, fmt, fmt ? strlen(fmt) : 0);
     const char *tier = lt_json_str(req, "service_tier");
-    if (tier && strcmp(tier, "auto") != 0)
-        lt_genai_str(c, "openai.request.service_tier", tier);
+    request_tier(c, tier, tier ? strlen(tier) : 0);
 
     if (c->capture) {
         input_messages(c, req);
@@ -638,8 +677,8 @@ static bool text_int(const struct member *m, bool *has, int64_t *out)
 
 /* The members of one object (usage, a choice, a details object) a walk collects. */
 struct members {
-    const char *const *names; /* NULL-terminated */
-    struct member m[6];
+    const char *const *names; /* NULL-terminated, at most 16 */
+    struct member m[16];
 };
 
 static bool collect(void *ud, const char *k, size_t kn, const char *v, size_t vn)
@@ -803,6 +842,89 @@ static bool stream_text(void *st, struct lt_genai_ctx *c, const char *type, size
     return true;
 }
 
+/* lt_json_num on a member: *has false when absent or not a finite number. */
+static void text_num(const struct member *m, bool *has, double *out)
+{
+    *has = m->v && lt_json_walk_num(m->v, m->n, out);
+}
+
+/* An integer lt_openai_sampling reads from `a`, else from `b` (lt_json_int || lt_json_int). */
+static bool text_int_or(const struct member *a, const struct member *b, bool *has, int64_t *out)
+{
+    if (!text_int(a, has, out))
+        return false;
+    return *has || text_int(b, has, out);
+}
+
+/* request() with capture off, from the request body's text. Stop sequences (rare, and an
+ * array of strings to copy) go to request(). */
+static bool request_text(void *st, struct lt_genai_ctx *c, const char *data, size_t data_len)
+{
+    (void)st;
+    enum {
+        R_MODEL,
+        R_TEMPERATURE,
+        R_TOP_P,
+        R_FREQUENCY,
+        R_PRESENCE,
+        R_MAX_COMPLETION,
+        R_MAX_TOKENS,
+        R_SEED,
+        R_RANDOM_SEED,
+        R_N,
+        R_STOP,
+        R_STREAM,
+        R_FORMAT,
+        R_TIER,
+    };
+    static const char *const names[] = {"model",
+                                        "temperature",
+                                        "top_p",
+                                        "frequency_penalty",
+                                        "presence_penalty",
+                                        "max_completion_tokens",
+                                        "max_tokens",
+                                        "seed",
+                                        "random_seed",
+                                        "n",
+                                        "stop",
+                                        "stream",
+                                        "response_format",
+                                        "service_tier",
+                                        NULL};
+    static const char *const type[] = {"type", NULL};
+    struct members ms, rf;
+    memset(&ms, 0, sizeof(ms));
+    ms.names = names;
+    if (!lt_json_walk_object(data, data_len, collect, &ms))
+        return false;
+    if (ms.m[R_STOP].v && !(ms.m[R_STOP].n == 4 && memcmp(ms.m[R_STOP].v, "null", 4) == 0))
+        return false;
+    if (!collect_in(&ms.m[R_FORMAT], type, &rf))
+        return false;
+    const char *model, *fmt, *tier;
+    size_t model_len, fmt_len, tier_len;
+    if (!text_str(&ms.m[R_MODEL], &model, &model_len) || !text_str(&rf.m[0], &fmt, &fmt_len) ||
+        !text_str(&ms.m[R_TIER], &tier, &tier_len))
+        return false;
+    struct osampling o = {0};
+    for (int k = 0; k < S_ND; k++)
+        text_num(&ms.m[R_TEMPERATURE + k], &o.has_d[k], &o.d[k]);
+    if (!text_int_or(&ms.m[R_MAX_COMPLETION], &ms.m[R_MAX_TOKENS], &o.has_i[S_MAX_TOKENS],
+                     &o.i[S_MAX_TOKENS]) ||
+        !text_int_or(&ms.m[R_SEED], &ms.m[R_RANDOM_SEED], &o.has_i[S_SEED], &o.i[S_SEED]) ||
+        !text_int(&ms.m[R_N], &o.has_i[S_N], &o.i[S_N]))
+        return false;
+    o.stream =
+        ms.m[R_STREAM].v && ms.m[R_STREAM].n == 4 && memcmp(ms.m[R_STREAM].v, "true", 4) == 0;
+
+    lt_genai_strn(c, "gen_ai.request.model", model, model_len);
+    sampling_emit(c, &o, NULL);
+    output_type(c, fmt, fmt_len);
+    request_tier(c, tier, tier_len);
+    return true;
+}
+
 static void finish(void *st, struct lt_genai_ctx *c)
 {
     struct ostate *s = st;
@@ -869,6 +991,7 @@ const struct lt_genai_adapter lt_genai_openai_chat = {
     .event_needed = event_needed,
     .free_keys = free_keys,
     .stream_text = stream_text,
+    .request_text = request_text,
     .finish = finish,
     .cleanup = cleanup,
 };

@@ -3,11 +3,12 @@
  * tree the walker's callbacks saw. An object or array the walker accepts must parse with
  * cJSON_ParseWithLength; its members, in order, must have the keys the callback got and
  * values equal (cJSON_Compare) to their views parsed on their own; and the value readers
- * (lt_json_walk_plain_str, lt_json_walk_int) must agree with the cJSON item. Refusals are
- * always allowed. Every helper returns false on a disagreement. */
+ * (lt_json_walk_plain_str, lt_json_walk_int, lt_json_walk_num) must agree with the cJSON item.
+ * Refusals are always allowed. Every helper returns false on a disagreement. */
 #ifndef LT_TEST_JSON_WALK_ORACLE_H
 #define LT_TEST_JSON_WALK_ORACLE_H
 
+#include <math.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -79,6 +80,13 @@ static inline bool walk_readers_agree(const cJSON *it, const char *v, size_t vn)
         return false;
     if (r == LT_JSON_INT_OK && (!cJSON_IsNumber(it) || it->valuedouble != (double)x))
         return false;
+    double d;
+    if (lt_json_walk_num(v, vn, &d)) {
+        if (!cJSON_IsNumber(it) || memcmp(&d, &it->valuedouble, sizeof(d)) != 0)
+            return false;
+    } else if (cJSON_IsNumber(it) && isfinite(it->valuedouble)) {
+        return false;
+    }
     return true;
 }
 

@@ -43,23 +43,10 @@ static const char *const CTYPES[] = {
 /* Builds compared so far, to show the sweep ran. */
 static size_t n_compared;
 
-/* Build `body` as the response of `api` three times (skip on; skip on without the shape
- * cache of shape.h; skip forced off), capture off, and require identical spans. */
-static void check_same(enum lt_api api, const char *ctype, const char *req_file, const char *body,
-                       size_t n)
+/* Build exchange `x` (freed here) three times, capture off: skip on; skip on without the
+ * shape cache of shape.h; every fast path off. The spans must be identical. */
+static void compare_builds(struct lt_exchange *x)
 {
-    struct xspec xs = {
-        .api = api,
-        .provider = "openai",
-        .host = "api.example.com",
-        .port = 443,
-        .req_file = req_file,
-        .status = 200,
-        .content_type = ctype,
-        .end = LT_END_COMPLETE,
-    };
-    struct lt_exchange *x = mk_exchange(&xs);
-    lt_buf_append(&x->resp_body, body, n);
     lt_genai_skip_disabled = false;
     struct lt_span *fast = build(x, false);
     lt_genai_shape_disabled = true; /* every event through event_needed */
@@ -81,6 +68,25 @@ static void check_same(enum lt_api api, const char *ctype, const char *req_file,
     lt_span_free(fast);
     lt_span_free(full);
     lt_exchange_free(x);
+}
+
+/* compare_builds() with `body` as the response of `api`. */
+static void check_same(enum lt_api api, const char *ctype, const char *req_file, const char *body,
+                       size_t n)
+{
+    struct xspec xs = {
+        .api = api,
+        .provider = "openai",
+        .host = "api.example.com",
+        .port = 443,
+        .req_file = req_file,
+        .status = 200,
+        .content_type = ctype,
+        .end = LT_END_COMPLETE,
+    };
+    struct lt_exchange *x = mk_exchange(&xs);
+    lt_buf_append(&x->resp_body, body, n);
+    compare_builds(x);
 }
 
 /* Every adapter, framing and request (none, or one asking for a stream). */
@@ -571,6 +577,66 @@ static void test_skips_deltas(void **state)
     assert_true(needed_after(an, "message_start", start, "message_delta", "{\"usage\":{}}"));
 }
 
+/* ---- request bodies through request_text ---- */
+
+static const char *const REQUESTS[] = {
+    "{\"model\":\"gpt-4o-mini\",\"stream\":true,\"stream_options\":{\"include_usage\":true},"
+    "\"messages\":[{\"role\":\"system\",\"content\":\"You are terse.\"},{\"role\":\"user\","
+    "\"content\":\"Tell me a story.\\n\\u00e9\"}]}",
+    "{\"model\":\"gpt-4o\",\"temperature\":0.7,\"top_p\":1,\"frequency_penalty\":-0.5,"
+    "\"presence_penalty\":1e-1,\"max_completion_tokens\":100,\"max_tokens\":5,\"seed\":-42,"
+    "\"n\":2,\"stream\":false,\"response_format\":{\"type\":\"json_schema\",\"json_schema\":{}},"
+    "\"service_tier\":\"flex\",\"messages\":[]}",
+    "{\"model\":\"m\",\"max_tokens\":5,\"random_seed\":7,\"n\":1,\"stream\":true,"
+    "\"response_format\":{\"type\":\"text\"},\"service_tier\":\"auto\",\"stop\":null}",
+    /* what the text path refuses or is unsure of: request() reads it */
+    "{\"model\":\"m\",\"stop\":[\"a\",\"b\"],\"stream\":true}",
+    "{\"model\":\"m\",\"stop\":\"END\"}",
+    "{\"model\":\"m\\u0031\",\"stream\":true}",
+    "{\"model\":\"m\",\"max_completion_tokens\":1.0,\"max_tokens\":3}",
+    "{\"model\":\"m\",\"max_completion_tokens\":\"x\",\"max_tokens\":3,\"seed\":1e3}",
+    "{\"model\":\"m\",\"n\":12345678901234567,\"stream\":true}",
+    "{\"model\":\"m\",\"response_format\":{\"type\":\"json_\\u006fbject\"}}",
+    "{\"model\":\"m\",\"response_format\":\"json_object\",\"service_tier\":7}",
+    "{\"model\":\"m\",\"temperature\":\"0.7\",\"top_p\":null,\"frequency_penalty\":1e999,"
+    "\"presence_penalty\":true}",
+    "{\"model\":\"m\",\"temperature\":0.1,\"temperature\":0.9,\"model\":\"n\",\"stream\":true,"
+    "\"stream\":false}",
+    "{\"model\":1,\"stream\":\"true\"}",
+    "{\"model\":\"m\",\"messages\":[{\"content\":\"\\udc00\"}],\"stream\":true}",
+    "{\"model\":\"m\",\"stream\":true,}",
+    "[{\"model\":\"m\"}]",
+    " {\"model\":\"m\"} trailing",
+};
+
+static void test_requests(void **state)
+{
+    (void)state;
+    static const char *const ctypes[] = {"text/event-stream", "application/json"};
+    const char *stream = OA_FIRST OA_DELTA OA_DONE;
+    const char *whole = "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"model\":\"m\","
+                        "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
+                        "\"content\":\"hi\"},\"finish_reason\":\"stop\"}]}";
+    for (size_t i = 0; i < sizeof(REQUESTS) / sizeof(REQUESTS[0]); i++)
+        for (size_t t = 0; t < 2; t++)
+            for (size_t b = 0; b < 2; b++) {
+                struct xspec xs = {
+                    .api = LT_API_OPENAI_CHAT,
+                    .provider = "openai",
+                    .host = "api.example.com",
+                    .port = 443,
+                    .status = 200,
+                    .content_type = ctypes[t],
+                    .end = LT_END_COMPLETE,
+                };
+                struct lt_exchange *x = mk_exchange(&xs);
+                lt_buf_append(&x->req_body, REQUESTS[i], strlen(REQUESTS[i]));
+                const char *body = b ? whole : stream;
+                lt_buf_append(&x->resp_body, body, strlen(body));
+                compare_builds(x);
+            }
+}
+
 /* ---- the text path (stream_text) really takes the common chunks ---- */
 
 /* Hand `chunk` to OpenAI Chat's stream_text after `first` went through stream_event; the
@@ -682,6 +748,7 @@ int main(void)
         cmocka_unit_test(test_scan_helpers),
         cmocka_unit_test(test_skips_deltas),
         cmocka_unit_test(test_text_path),
+        cmocka_unit_test(test_requests),
         cmocka_unit_test(test_openai_adversarial),
         cmocka_unit_test(test_control_bytes),
         cmocka_unit_test(test_responses_adversarial),

@@ -181,6 +181,14 @@ static void test_readers(void **state)
     assert_int_equal(lt_json_walk_int("\"1\"", 3, &x), LT_JSON_INT_NONE);
     assert_int_equal(lt_json_walk_int("null", 4, &x), LT_JSON_INT_NONE);
     assert_int_equal(lt_json_walk_int("{}", 2, &x), LT_JSON_INT_NONE);
+    double d;
+    assert_true(lt_json_walk_num("0.7", 3, &d));
+    assert_true(d == 0.7);
+    assert_true(lt_json_walk_num("-1e-1", 5, &d));
+    assert_true(d == -0.1);
+    assert_false(lt_json_walk_num("1e999", 5, &d)); /* inf: lt_json_num says false */
+    assert_false(lt_json_walk_num("\"1\"", 3, &d));
+    assert_false(lt_json_walk_num("1.", 2, &d));
 }
 
 int main(void)
