@@ -234,8 +234,16 @@ def start_llmtap(args):
         e["LD_PRELOAD"] = conftest.SANITIZER
         e.update(conftest.SANITIZER_ENV)
     p = subprocess.Popen([LLMTAP] + args, env=e, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                         stdin=subprocess.DEVNULL, start_new_session=True)
+                         stdin=subprocess.DEVNULL, start_new_session=True,
+                         preexec_fn=_default_signals)
     return p
+
+
+def _default_signals():
+    # llmtap leaves a signal it inherits ignored ignored (as nohup wants); a suite started
+    # under nohup would otherwise ignore the SIGHUP these tests send.
+    for s in (signal.SIGINT, signal.SIGHUP, signal.SIGUSR2):
+        signal.signal(s, signal.SIG_DFL)
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGHUP, signal.SIGUSR2])
