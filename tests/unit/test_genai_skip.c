@@ -506,31 +506,55 @@ static void test_anthropic_adversarial(void **state)
 
 /* ---- the fast path really skips ---- */
 
+/* An adapter's state for one exchange, outside genai.c: the span, exchange and context
+ * the callbacks see. */
+struct run {
+    const struct lt_genai_adapter *a;
+    struct lt_span *span;
+    struct lt_exchange *x;
+    struct lt_genai_ctx c;
+    void *st;
+};
+
+/* Set up `r` for `a` and feed `first` (parsed; may be NULL) to its stream_event. */
+static void run_begin(struct run *r, const struct lt_genai_adapter *a, const char *first_type,
+                      const char *first)
+{
+    r->a = a;
+    r->span = lt_span_new("", LT_SPAN_KIND_INTERNAL);
+    assert_non_null(r->span);
+    r->x = lt_exchange_new(0);
+    assert_non_null(r->x);
+    r->c = (struct lt_genai_ctx){.span = r->span, .x = r->x, .max_text = 1 << 20, .op = "chat"};
+    r->st = calloc(1, a->state_size);
+    assert_non_null(r->st);
+    if (first) {
+        cJSON *j = cJSON_Parse(first);
+        assert_non_null(j);
+        a->stream_event(r->st, &r->c, first_type, strlen(first_type), first, strlen(first), j);
+        cJSON_Delete(j);
+    }
+}
+
+static void run_end(struct run *r)
+{
+    if (r->a->cleanup)
+        r->a->cleanup(r->st);
+    free(r->st);
+    lt_exchange_free(r->x);
+    lt_span_free(r->span);
+}
+
 /* Feed `first` (parsed) to `a`'s stream_event, then ask event_needed about `next`. */
 static bool needed_after(const struct lt_genai_adapter *a, const char *first_type,
                          const char *first, const char *type, const char *next)
 {
-    struct lt_span *span = lt_span_new("", LT_SPAN_KIND_INTERNAL);
-    assert_non_null(span);
-    struct lt_exchange *x = lt_exchange_new(0);
-    assert_non_null(x);
-    struct lt_genai_ctx c = {.span = span, .x = x, .max_text = 1 << 20, .op = "chat"};
-    void *st = calloc(1, a->state_size);
-    assert_non_null(st);
     assert_non_null(a->event_needed);
-    if (first) {
-        cJSON *j = cJSON_Parse(first);
-        assert_non_null(j);
-        a->stream_event(st, &c, first_type, strlen(first_type), first, strlen(first), j);
-        cJSON_Delete(j);
-    }
-    bool r = a->event_needed(st, &c, type, strlen(type), next, strlen(next));
-    if (a->cleanup)
-        a->cleanup(st);
-    free(st);
-    lt_exchange_free(x);
-    lt_span_free(span);
-    return r;
+    struct run r;
+    run_begin(&r, a, first_type, first);
+    bool ok = a->event_needed(r.st, &r.c, type, strlen(type), next, strlen(next));
+    run_end(&r);
+    return ok;
 }
 
 static void test_skips_deltas(void **state)
@@ -644,29 +668,15 @@ static void test_requests(void **state)
 static bool text_takes(const char *first, const char *chunk)
 {
     const struct lt_genai_adapter *a = &lt_genai_openai_chat;
-    struct lt_span *span = lt_span_new("", LT_SPAN_KIND_INTERNAL);
-    assert_non_null(span);
-    struct lt_exchange *x = lt_exchange_new(0);
-    assert_non_null(x);
-    struct lt_genai_ctx c = {.span = span, .x = x, .max_text = 1 << 20, .op = "chat"};
-    void *st = calloc(1, a->state_size);
-    assert_non_null(st);
     assert_non_null(a->stream_text);
-    if (first) {
-        cJSON *j = cJSON_Parse(first);
-        assert_non_null(j);
-        a->stream_event(st, &c, "message", 7, first, strlen(first), j);
-        cJSON_Delete(j);
-    }
-    size_t before = span->n_attrs;
-    bool r = a->stream_text(st, &c, "message", 7, chunk, strlen(chunk));
-    if (!r)
-        assert_int_equal(span->n_attrs, before);
-    a->cleanup(st);
-    free(st);
-    lt_exchange_free(x);
-    lt_span_free(span);
-    return r;
+    struct run r;
+    run_begin(&r, a, "message", first);
+    size_t before = r.span->n_attrs;
+    bool ok = a->stream_text(r.st, &r.c, "message", 7, chunk, strlen(chunk));
+    if (!ok)
+        assert_int_equal(r.span->n_attrs, before);
+    run_end(&r);
+    return ok;
 }
 
 static void test_text_path(void **state)
