@@ -738,6 +738,12 @@ struct sse_ud {
 };
 
 bool lt_genai_skip_disabled;
+
+/* The adapters' content-off fast paths (event_needed, stream_text, request_text) may run. */
+static bool fast_paths(const struct lt_genai_ctx *c)
+{
+    return !c->capture && !lt_genai_skip_disabled;
+}
 bool lt_genai_shape_disabled;
 
 /* Whether an event must be parsed and handed to stream_event: always with content capture
@@ -831,7 +837,7 @@ static int on_es_message(void *ud, const struct lt_es_message *m)
 static void run_stream(struct lt_genai_ctx *c, const struct lt_genai_adapter *a, void *st,
                        enum framing f, const char *p, size_t n)
 {
-    bool skip = !c->capture && a->event_needed && !lt_genai_skip_disabled;
+    bool skip = fast_paths(c) && a->event_needed;
     struct sse_ud u = {.a = a,
                        .st = st,
                        .c = c,
@@ -989,7 +995,7 @@ int lt_genai_build_span(struct lt_span *span, const struct lt_exchange *x,
     /* Request. */
     struct body req;
     decode_body(&c, &x->req_body, x->req_encoding, max, &req);
-    bool req_fast = a && a->request_text && !c.capture && !lt_genai_skip_disabled;
+    bool req_fast = a && a->request_text && fast_paths(&c);
     if (a && a->request && req.n && !(req_fast && a->request_text(st, &c, req.p, req.n))) {
         cJSON *j = parse_json(req.p, req.n);
         if (j)

@@ -102,8 +102,8 @@ int lt_genai_build_span(struct lt_span *span, const struct lt_exchange *x,
                         const struct lt_genai_options *opt);
 
 /** Test-only switch (tests/unit/test_genai_skip.c): when true, lt_genai_build_span() never
- *  consults an adapter's event_needed or stream_text fast paths (adapter.h) and parses every
- *  stream event.
+ *  consults an adapter's content-off fast paths (event_needed, stream_text, request_text in
+ *  adapter.h): every stream event and the request body are parsed with cJSON.
  *  False by default; not for production use (read without synchronisation). */
 extern bool lt_genai_skip_disabled;
 /** Test switch: when true, the event_needed fast path runs without the shape cache of

@@ -271,7 +271,7 @@ enum lt_json_walk_int lt_json_walk_int(const char *v, size_t n, int64_t *out)
 
 bool lt_json_walk_num(const char *v, size_t n, double *out)
 {
-    if (!n || (v[0] != '-' && !digit(v[0])) || number_end(v, v + n) != v + n)
+    if (number_end(v, v + n) != v + n)
         return false;
     char buf[64]; /* number_end: at most 63 bytes */
     const char *point = localeconv()->decimal_point;

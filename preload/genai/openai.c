@@ -41,12 +41,18 @@ struct ostate {
     bool have_id, have_model;
 };
 
-static char *dup_str(struct lt_genai_ctx *c, const char *s)
+/* A NUL-terminated copy of `n` bytes of `s` (which hold no NUL), or NULL (c->rc set). */
+static char *dup_strn(struct lt_genai_ctx *c, const char *s, size_t n)
 {
-    char *d = strdup(s);
+    char *d = strndup(s, n);
     if (!d)
         lt_genai_oom(c);
     return d;
+}
+
+static char *dup_str(struct lt_genai_ctx *c, const char *s)
+{
+    return dup_strn(c, s, strlen(s));
 }
 
 static bool streq(const char *a, const char *b)
@@ -524,14 +530,20 @@ static void stream_choice(struct lt_genai_ctx *c, struct ostate *s, const cJSON 
     }
 }
 
-/* Set string attribute `key` to `v` unless it already holds exactly that (every chunk of a
- * stream repeats the same value: re-setting it per event is wasted work). */
-static void set_changed(struct lt_genai_ctx *c, const char *key, const char *v)
+/* Set string attribute `key` to `v` (`n` bytes; NULL sets nothing) unless it already holds
+ * exactly that (every chunk of a stream repeats the same value: re-setting it per event is
+ * wasted work). */
+static void set_changed_n(struct lt_genai_ctx *c, const char *key, const char *v, size_t n)
 {
     const struct lt_attr *a = v ? lt_span_get(c->span, key) : NULL;
-    if (a && a->type == LT_ATTR_STRING && a->u.s && strcmp(a->u.s, v) == 0)
+    if (a && a->type == LT_ATTR_STRING && a->u.s && lt_json_scan_eq(v, n, a->u.s))
         return;
-    lt_genai_str(c, key, v);
+    lt_genai_strn(c, key, v, n);
+}
+
+static void set_changed(struct lt_genai_ctx *c, const char *key, const char *v)
+{
+    set_changed_n(c, key, v, v ? strlen(v) : 0);
 }
 
 static void stream_event(void *st, struct lt_genai_ctx *c, const char *type, size_t type_len,
@@ -692,17 +704,35 @@ static bool collect(void *ud, const char *k, size_t kn, const char *v, size_t vn
     return true;
 }
 
-/* Walk object member `m` (when it is one) collecting `names` into `ms`. */
-static bool collect_in(const struct member *m, const char *const *names, struct members *ms)
+/* Walk the object that starts text `p` (`n` bytes), collecting `names` into `ms`. */
+static bool collect_text(const char *p, size_t n, const char *const *names, struct members *ms)
 {
     memset(ms, 0, sizeof(*ms));
     ms->names = names;
-    return !is_object(m) || lt_json_walk_object(m->v, m->n, collect, ms);
+    return lt_json_walk_object(p, n, collect, ms);
+}
+
+/* collect_text() on member `m` when it is an object; nothing collected when it is not. */
+static bool collect_in(const struct member *m, const char *const *names, struct members *ms)
+{
+    if (is_object(m))
+        return collect_text(m->v, m->n, names, ms);
+    memset(ms, 0, sizeof(*ms));
+    return true;
+}
+
+/* An integer read from `a`, else from `b` (lt_json_int(a) || lt_json_int(b)). */
+static bool text_int_or(const struct member *a, const struct member *b, bool *has, int64_t *out)
+{
+    if (!text_int(a, has, out))
+        return false;
+    return *has || text_int(b, has, out);
 }
 
 /* lt_openai_usage's reading of a usage object's text. */
 static bool text_usage(const struct member *u, struct ousage *o)
 {
+    enum { PROMPT, COMPLETION, PROMPT_DETAILS, CACHE_HIT, COMPLETION_DETAILS, REASONING };
     static const char *const names[] = {"prompt_tokens",
                                         "completion_tokens",
                                         "prompt_tokens_details",
@@ -713,19 +743,12 @@ static bool text_usage(const struct member *u, struct ousage *o)
     static const char *const cached[] = {"cached_tokens", NULL};
     static const char *const reasoning[] = {"reasoning_tokens", NULL};
     struct members ms, pd, cd;
-    if (!collect_in(u, names, &ms) || !collect_in(&ms.m[2], cached, &pd) ||
-        !collect_in(&ms.m[4], reasoning, &cd))
-        return false;
-    if (!text_int(&ms.m[0], &o->has[U_INPUT], &o->v[U_INPUT]) ||
-        !text_int(&ms.m[1], &o->has[U_OUTPUT], &o->v[U_OUTPUT]) ||
-        !text_int(&pd.m[0], &o->has[U_CACHE_READ], &o->v[U_CACHE_READ]) ||
-        !text_int(&cd.m[0], &o->has[U_REASONING], &o->v[U_REASONING]))
-        return false;
-    if (!o->has[U_CACHE_READ] && !text_int(&ms.m[3], &o->has[U_CACHE_READ], &o->v[U_CACHE_READ]))
-        return false;
-    if (!o->has[U_REASONING] && !text_int(&ms.m[5], &o->has[U_REASONING], &o->v[U_REASONING]))
-        return false;
-    return true;
+    return collect_in(u, names, &ms) && collect_in(&ms.m[PROMPT_DETAILS], cached, &pd) &&
+           collect_in(&ms.m[COMPLETION_DETAILS], reasoning, &cd) &&
+           text_int(&ms.m[PROMPT], &o->has[U_INPUT], &o->v[U_INPUT]) &&
+           text_int(&ms.m[COMPLETION], &o->has[U_OUTPUT], &o->v[U_OUTPUT]) &&
+           text_int_or(&pd.m[0], &ms.m[CACHE_HIT], &o->has[U_CACHE_READ], &o->v[U_CACHE_READ]) &&
+           text_int_or(&cd.m[0], &ms.m[REASONING], &o->has[U_REASONING], &o->v[U_REASONING]);
 }
 
 /* One choice of a chunk as stream_choice reads it with capture off. */
@@ -736,27 +759,16 @@ struct tchoice {
 };
 
 /* A chunk's top-level members stream_event reads, then its choices. */
-enum { C_ID, C_MODEL, C_FINGERPRINT, C_TIER, C_CHOICES, C_USAGE, C_X_GROQ, C_ERROR, C_N };
+enum { C_ID, C_MODEL, C_FINGERPRINT, C_TIER, C_CHOICES, C_USAGE, C_X_GROQ, C_ERROR };
 struct tchunk {
-    struct member m[C_N];
+    struct members top;
     struct tchoice choices[TEXT_CHOICES];
     size_t n_choices;
 };
 
-static const char *const CHUNK_KEYS[C_N] = {
-    "id", "model", "system_fingerprint", "service_tier", "choices", "usage", "x_groq", "error",
-};
-
-static bool chunk_member(void *ud, const char *k, size_t kn, const char *v, size_t vn)
-{
-    struct tchunk *t = ud;
-    for (int i = 0; i < C_N; i++)
-        if (lt_json_scan_eq(k, kn, CHUNK_KEYS[i])) {
-            first(&t->m[i], v, vn);
-            break;
-        }
-    return true;
-}
+static const char *const CHUNK_KEYS[] = {"id",           "model",   "system_fingerprint",
+                                         "service_tier", "choices", "usage",
+                                         "x_groq",       "error",   NULL};
 
 static bool chunk_choice(void *ud, const char *k, size_t kn, const char *v, size_t vn)
 {
@@ -775,15 +787,6 @@ static bool chunk_choice(void *ud, const char *k, size_t kn, const char *v, size
     return text_int(&ms.m[0], &has, &ch->index) && text_str(&ms.m[1], &ch->finish, &ch->finish_len);
 }
 
-/* set_changed() for a string view. */
-static void set_changed_n(struct lt_genai_ctx *c, const char *key, const char *v, size_t n)
-{
-    const struct lt_attr *a = v ? lt_span_get(c->span, key) : NULL;
-    if (a && a->type == LT_ATTR_STRING && a->u.s && lt_json_scan_eq(v, n, a->u.s))
-        return;
-    lt_genai_strn(c, key, v, n);
-}
-
 /* stream_event for a chunk read from its text: collect everything first, so that a refusal
  * anywhere leaves nothing changed, then apply in stream_event's order. An error object or
  * Groq's x_groq (rare) goes to stream_event. */
@@ -793,21 +796,23 @@ static bool stream_text(void *st, struct lt_genai_ctx *c, const char *type, size
     (void)type, (void)type_len;
     struct ostate *s = st;
     struct tchunk t;
-    memset(&t, 0, sizeof(t));
-    if (!lt_json_walk_object(data, data_len, chunk_member, &t) || is_object(&t.m[C_ERROR]) ||
-        is_object(&t.m[C_X_GROQ]))
+    t.n_choices = 0;
+    if (!collect_text(data, data_len, CHUNK_KEYS, &t.top))
+        return false;
+    const struct member *m = t.top.m;
+    if (is_object(&m[C_ERROR]) || is_object(&m[C_X_GROQ]))
         return false;
     const char *str[C_TIER + 1];
     size_t len[C_TIER + 1];
     for (int i = C_ID; i <= C_TIER; i++)
-        if (!text_str(&t.m[i], &str[i], &len[i]))
+        if (!text_str(&m[i], &str[i], &len[i]))
             return false;
-    const struct member *chs = &t.m[C_CHOICES];
+    const struct member *chs = &m[C_CHOICES];
     if (chs->v && chs->v[0] == '[' && !lt_json_walk_array(chs->v, chs->n, chunk_choice, &t))
         return false;
     struct ousage u = {0};
-    bool usage = is_object(&t.m[C_USAGE]);
-    if (usage && !text_usage(&t.m[C_USAGE], &u))
+    bool usage = is_object(&m[C_USAGE]);
+    if (usage && !text_usage(&m[C_USAGE], &u))
         return false;
 
     if (len[C_ID] && !s->have_id) {
@@ -825,17 +830,11 @@ static bool stream_text(void *st, struct lt_genai_ctx *c, const char *type, size
         if (tc->index < 0 || tc->index > 0x7fffffff)
             continue;
         struct ochoice *ch = choice_at(c, s, (int)tc->index);
-        if (!ch || !tc->finish)
-            continue;
-        char *f = malloc(tc->finish_len + 1);
-        if (!f) {
-            lt_genai_oom(c);
-            continue;
+        char *f = ch && tc->finish ? dup_strn(c, tc->finish, tc->finish_len) : NULL;
+        if (f) {
+            free(ch->finish);
+            ch->finish = f;
         }
-        memcpy(f, tc->finish, tc->finish_len);
-        f[tc->finish_len] = '\0';
-        free(ch->finish);
-        ch->finish = f;
     }
     if (usage)
         usage_emit(c, &u);
@@ -846,14 +845,6 @@ static bool stream_text(void *st, struct lt_genai_ctx *c, const char *type, size
 static void text_num(const struct member *m, bool *has, double *out)
 {
     *has = m->v && lt_json_walk_num(m->v, m->n, out);
-}
-
-/* An integer lt_openai_sampling reads from `a`, else from `b` (lt_json_int || lt_json_int). */
-static bool text_int_or(const struct member *a, const struct member *b, bool *has, int64_t *out)
-{
-    if (!text_int(a, has, out))
-        return false;
-    return *has || text_int(b, has, out);
 }
 
 /* request() with capture off, from the request body's text. Stop sequences (rare, and an
@@ -893,12 +884,12 @@ static bool request_text(void *st, struct lt_genai_ctx *c, const char *data, siz
                                         "service_tier",
                                         NULL};
     static const char *const type[] = {"type", NULL};
+    _Static_assert(sizeof(names) / sizeof(names[0]) <= 16 + 1, "struct members holds 16");
     struct members ms, rf;
-    memset(&ms, 0, sizeof(ms));
-    ms.names = names;
-    if (!lt_json_walk_object(data, data_len, collect, &ms))
+    if (!collect_text(data, data_len, names, &ms))
         return false;
-    if (ms.m[R_STOP].v && !(ms.m[R_STOP].n == 4 && memcmp(ms.m[R_STOP].v, "null", 4) == 0))
+    const struct member *stop = &ms.m[R_STOP];
+    if (stop->v && !lt_json_scan_eq(stop->v, stop->n, "null"))
         return false;
     if (!collect_in(&ms.m[R_FORMAT], type, &rf))
         return false;
@@ -915,8 +906,8 @@ static bool request_text(void *st, struct lt_genai_ctx *c, const char *data, siz
         !text_int_or(&ms.m[R_SEED], &ms.m[R_RANDOM_SEED], &o.has_i[S_SEED], &o.i[S_SEED]) ||
         !text_int(&ms.m[R_N], &o.has_i[S_N], &o.i[S_N]))
         return false;
-    o.stream =
-        ms.m[R_STREAM].v && ms.m[R_STREAM].n == 4 && memcmp(ms.m[R_STREAM].v, "true", 4) == 0;
+    const struct member *stream = &ms.m[R_STREAM];
+    o.stream = stream->v && lt_json_scan_eq(stream->v, stream->n, "true");
 
     lt_genai_strn(c, "gen_ai.request.model", model, model_len);
     sampling_emit(c, &o, NULL);

@@ -74,30 +74,30 @@ static void check_all_prefixes(const char *t, size_t n, bool array)
         assert_true(walk_agrees(t, k, array, &accepted));
 }
 
+/* Every text of `table` (`n`) walked as an object agrees with cJSON, is accepted exactly when
+ * `accept`, and agrees at every prefix. */
+static void check_table(const char *const *table, size_t n, bool accept)
+{
+    for (size_t i = 0; i < n; i++) {
+        bool accepted;
+        size_t len = strlen(table[i]);
+        assert_true(walk_agrees(table[i], len, false, &accepted));
+        if (accepted != accept)
+            fail_msg("%s: %s", accepted ? "accepted" : "refused", table[i]);
+        check_all_prefixes(table[i], len, false);
+    }
+}
+
 static void test_accepts(void **state)
 {
     (void)state;
-    for (size_t i = 0; i < sizeof(ACCEPT) / sizeof(ACCEPT[0]); i++) {
-        bool accepted;
-        size_t n = strlen(ACCEPT[i]);
-        assert_true(walk_agrees(ACCEPT[i], n, false, &accepted));
-        if (!accepted)
-            fail_msg("refused: %s", ACCEPT[i]);
-        check_all_prefixes(ACCEPT[i], n, false);
-    }
+    check_table(ACCEPT, sizeof(ACCEPT) / sizeof(ACCEPT[0]), true);
 }
 
 static void test_refuses(void **state)
 {
     (void)state;
-    for (size_t i = 0; i < sizeof(REFUSE) / sizeof(REFUSE[0]); i++) {
-        bool accepted;
-        size_t n = strlen(REFUSE[i]);
-        assert_true(walk_agrees(REFUSE[i], n, false, &accepted));
-        if (accepted)
-            fail_msg("accepted: %s", REFUSE[i]);
-        check_all_prefixes(REFUSE[i], n, false);
-    }
+    check_table(REFUSE, sizeof(REFUSE) / sizeof(REFUSE[0]), false);
 }
 
 /* Nesting: LT_JSON_WALK_DEPTH levels are walked, one more is refused. */
