@@ -33,15 +33,6 @@ static int hex4(const char *p)
     return v;
 }
 
-/* The bytes of `w` that are '"', '\\' or below 0x20, each as its high bit. The lowest one set
- * is exact (a borrow can only mark bytes above a true one), which is all the caller uses. */
-static uint64_t special8(uint64_t w)
-{
-    const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
-    uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\');
-    return (((q - ones) & ~q) | ((b - ones) & ~b) | ((w - ones * 0x20) & ~w)) & high;
-}
-
 /* The byte after the string whose opening quote is `p`, or NULL: a control byte, an escape
  * RFC 8259 §7 does not define, a \u escape cJSON refuses (a low surrogate first, a high one
  * without a low one after it), or no closing quote. `*plain` tells whether it held no
@@ -50,12 +41,12 @@ static const char *string_end(const char *p, const char *end, bool *plain)
 {
     *plain = true;
     for (p++; p < end; p++) {
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#if LT_JSON_SWAR
         /* Runs of plain bytes are skipped a word at a time, up to the first special byte. */
         while (end - p >= 8) {
             uint64_t w;
             memcpy(&w, p, 8);
-            uint64_t m = special8(w);
+            uint64_t m = lt_json_special8(w);
             if (m) {
                 p += __builtin_ctzll(m) >> 3;
                 break;

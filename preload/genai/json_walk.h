@@ -16,6 +16,26 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/** 1 where strings are scanned a word (8 bytes) at a time with lt_json_special8 (its
+ *  lowest marked byte is the first special byte only in little-endian order), else 0. */
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define LT_JSON_SWAR 1
+#else
+#define LT_JSON_SWAR 0
+#endif
+
+/** The bytes of the little-endian word `w` (8 bytes of a JSON text) that are '"', '\\' or
+ *  below 0x20, each as its high bit (0x80 << 8 * index). Only the lowest one set is exact — a
+ *  borrow can mark bytes above a true one — so callers use __builtin_ctzll on it, and only
+ *  when nonzero, to find the first byte a string scan must look at; 0 means the 8 bytes are
+ *  plain string content. */
+static inline uint64_t lt_json_special8(uint64_t w)
+{
+    const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+    uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\');
+    return (((q - ones) & ~q) | ((b - ones) & ~b) | ((w - ones * 0x20) & ~w)) & high;
+}
+
 /** Deepest nesting of objects and arrays the walker follows (cJSON's limit is 1000). */
 #define LT_JSON_WALK_DEPTH 64
 

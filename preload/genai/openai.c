@@ -695,9 +695,9 @@ struct members {
 
 static bool collect(void *ud, const char *k, size_t kn, const char *v, size_t vn)
 {
-    struct members *ms = ud;
+    struct members *ms = ud; /* first bytes first: most names differ there */
     for (size_t i = 0; ms->names[i]; i++)
-        if (lt_json_scan_eq(k, kn, ms->names[i])) {
+        if (kn && ms->names[i][0] == k[0] && lt_json_scan_eq(k, kn, ms->names[i])) {
             first(&ms->m[i], v, vn);
             break;
         }

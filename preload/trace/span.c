@@ -112,12 +112,27 @@ static char *dup_value(const char *v, size_t n)
     return d;
 }
 
+/* The hash of `key` (`len` bytes): its length and its first and last 8 bytes, mixed. Cheap
+ * on the long dotted keys of the semantic conventions (which differ in length or near an
+ * end); keys that agree there collide and are told apart by the strcmp after it. */
+static uint32_t key_hash(const char *key, size_t len)
+{
+    uint64_t a = 0, b = 0;
+    if (len >= 8) {
+        memcpy(&a, key, 8);
+        memcpy(&b, key + len - 8, 8);
+    } else {
+        for (size_t i = 0; i < len; i++)
+            a = a << 8 | (unsigned char)key[i];
+    }
+    uint64_t x = (a ^ (b << 23 | b >> 41) ^ len) * 0x9E3779B97F4A7C15ull;
+    uint32_t h = (uint32_t)(x >> 32);
+    return h ? h : 1;
+}
+
 uint32_t lt_span_key_hash(const char *key)
 {
-    uint32_t h = 2166136261u;
-    for (const unsigned char *p = (const unsigned char *)key; *p; p++)
-        h = (h ^ *p) * 16777619u;
-    return h ? h : 1;
+    return key_hash(key, strlen(key));
 }
 
 /* The shared copy of `key` (hash `h`, length `len`), inserted if need be; NULL when the key
@@ -178,7 +193,8 @@ static struct lt_attr *find(const struct lt_span *s, const char *key, uint32_t h
  * limit refuses it (-ENOSPC in *err) or on ENOMEM. */
 static struct lt_attr *slot(struct lt_span *s, const char *key, int *err)
 {
-    uint32_t h = lt_span_key_hash(key);
+    size_t len = strlen(key);
+    uint32_t h = key_hash(key, len);
     struct lt_attr *found = find(s, key, h);
     if (found) {
         attr_clear(found);
@@ -201,7 +217,6 @@ static struct lt_attr *slot(struct lt_span *s, const char *key, int *err)
     }
     struct lt_attr *a = &s->attrs[s->n_attrs];
     memset(a, 0, sizeof(*a));
-    size_t len = strlen(key);
     a->key = shared_key(key, h, len);
     a->key_shared = a->key != NULL;
     if (!a->key) {

@@ -88,7 +88,8 @@ struct lt_span_limits {
 };
 extern struct lt_span_limits lt_span_limits;
 
-/** Hash of an attribute key as stored in lt_attr.key_hash (FNV-1a, never 0). */
+/** Hash of an attribute key as stored in lt_attr.key_hash (never 0; equal keys, equal
+ *  hashes; unequal keys may share one). */
 uint32_t lt_span_key_hash(const char *key);
 
 /** Allocate a span named `name` (copied) of `kind`; all else zero. NULL on ENOMEM. */
