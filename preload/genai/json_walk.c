@@ -142,8 +142,8 @@ static const char *literal_end(const char *p, const char *end, const char *lit, 
     return (size_t)(end - p) >= n && memcmp(p, lit, n) == 0 ? p + n : NULL;
 }
 
-static const char *container_end(const char *p, const char *end, int depth, lt_json_member_fn fn,
-                                 void *ud);
+static const char *container_end(const char *p, const char *end, int depth,
+                                 const struct lt_json_walker *w);
 
 /* The byte after the value at `p` (no whitespace before it), or NULL when it is not strict
  * JSON within the walker's limits. */
@@ -157,7 +157,7 @@ static const char *value_end(const char *p, const char *end, int depth)
         return string_end(p, end, &plain);
     case '{':
     case '[':
-        return container_end(p, end, depth + 1, NULL, NULL);
+        return container_end(p, end, depth + 1, NULL);
     case 't':
         return literal_end(p, end, "true", 4);
     case 'f':
@@ -169,10 +169,11 @@ static const char *value_end(const char *p, const char *end, int depth)
     }
 }
 
-/* The byte after the object or array at `p`, or NULL; with `fn`, each member (element) is
- * passed to it and a false answer ends the walk with NULL. */
-static const char *container_end(const char *p, const char *end, int depth, lt_json_member_fn fn,
-                                 void *ud)
+/* The byte after the object or array at `p`, or NULL; with a walker `w`, each member
+ * (element) is passed to it — a container value first to w->enter, which may have it walked
+ * in the same pass — and a false (or -1) answer ends the walk with NULL. */
+static const char *container_end(const char *p, const char *end, int depth,
+                                 const struct lt_json_walker *w)
 {
     if (depth > LT_JSON_WALK_DEPTH)
         return NULL;
@@ -198,8 +199,17 @@ static const char *container_end(const char *p, const char *end, int depth, lt_j
                 return NULL;
             q = ws(q + 1, end);
         }
-        const char *ve = value_end(q, end, depth);
-        if (!ve || (fn && !fn(ud, key, key_len, q, (size_t)(ve - q))))
+        const char *ve;
+        if (w && w->enter && q < end && (*q == '{' || *q == '[')) {
+            struct lt_json_walker inner = {0};
+            int r = w->enter(w->ud, key, key_len, q, &inner);
+            if (r < 0)
+                return NULL;
+            ve = container_end(q, end, depth + 1, r ? &inner : NULL);
+        } else {
+            ve = value_end(q, end, depth);
+        }
+        if (!ve || (w && w->member && !w->member(w->ud, key, key_len, q, (size_t)(ve - q))))
             return NULL;
         q = ws(ve, end);
         if (q == end)
@@ -212,21 +222,28 @@ static const char *container_end(const char *p, const char *end, int depth, lt_j
     }
 }
 
-static bool walk(const char *p, size_t n, char open, lt_json_member_fn fn, void *ud)
+static bool walk(const char *p, size_t n, char open, const struct lt_json_walker *w)
 {
     const char *end = p + n;
     const char *q = ws(p, end);
-    return q < end && *q == open && container_end(q, end, 1, fn, ud) != NULL;
+    return q < end && *q == open && container_end(q, end, 1, w) != NULL;
 }
 
 bool lt_json_walk_object(const char *p, size_t n, lt_json_member_fn fn, void *ud)
 {
-    return walk(p, n, '{', fn, ud);
+    struct lt_json_walker w = {fn, NULL, ud};
+    return walk(p, n, '{', &w);
 }
 
 bool lt_json_walk_array(const char *p, size_t n, lt_json_member_fn fn, void *ud)
 {
-    return walk(p, n, '[', fn, ud);
+    struct lt_json_walker w = {fn, NULL, ud};
+    return walk(p, n, '[', &w);
+}
+
+bool lt_json_walk_object_nested(const char *p, size_t n, const struct lt_json_walker *w)
+{
+    return walk(p, n, '{', w);
 }
 
 bool lt_json_walk_plain_str(const char *v, size_t n, const char **s, size_t *len)

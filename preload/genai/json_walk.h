@@ -56,6 +56,34 @@ bool lt_json_walk_object(const char *p, size_t n, lt_json_member_fn fn, void *ud
 /** As lt_json_walk_object for an array: `fn` gets each element with `key` NULL. */
 bool lt_json_walk_array(const char *p, size_t n, lt_json_member_fn fn, void *ud);
 
+struct lt_json_walker;
+
+/** Called, when a walker has one, for a member (element) whose value is an object or array,
+ *  before that value is scanned: `key`/`key_len` as for lt_json_member_fn, `val` the value's
+ *  first byte ('{' or '['; its end is not known yet). Return 1 to have the value walked in
+ *  the same pass with `*inner` (zeroed on entry; fill it in: its members are reported before
+ *  this member's own lt_json_member_fn call), 0 to have it only scanned, -1 to stop the walk
+ *  (it then reports false). */
+typedef int (*lt_json_enter_fn)(void *ud, const char *key, size_t key_len, const char *val,
+                                struct lt_json_walker *inner);
+
+/** What a walk calls for one object or array: `member` (may be NULL) for every member,
+ *  `enter` (may be NULL: nested values are only scanned) for every container value, both
+ *  with `ud`. */
+struct lt_json_walker {
+    lt_json_member_fn member;
+    lt_json_enter_fn enter;
+    void *ud;
+};
+
+/** lt_json_walk_object with nested walks: the object, and every object or array value
+ *  w->enter (recursively, its inner walkers' enter) asks for, are walked in one pass over
+ *  the text, each byte scanned once — instead of walking a value's text again after the
+ *  outer walk has scanned it. Accepts and refuses exactly what lt_json_walk_object does
+ *  (unless a callback stops it); a nested walker sees what lt_json_walk_object (or _array)
+ *  on that value's text would show it. */
+bool lt_json_walk_object_nested(const char *p, size_t n, const struct lt_json_walker *w);
+
 /** A value view from a walk holds a string free of escapes and control bytes: *s and *len get
  *  its bytes (= its decoded value). False for any other value. */
 bool lt_json_walk_plain_str(const char *v, size_t n, const char **s, size_t *len);

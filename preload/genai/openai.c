@@ -687,38 +687,60 @@ static bool text_int(const struct member *m, bool *has, int64_t *out)
     return r != LT_JSON_INT_UNSURE;
 }
 
-/* The members of one object (usage, a choice, a details object) a walk collects. */
+/* The members of one object (usage, a choice, a details object) a walk collects. `in[i]`,
+ * when set, receives the members of name i's value when that is an object: it is walked in
+ * the same pass (collect_enter), not again afterwards. */
 struct members {
     const char *const *names; /* NULL-terminated, at most 16 */
     struct member m[16];
+    struct members *in[16];
 };
 
-static bool collect(void *ud, const char *k, size_t kn, const char *v, size_t vn)
-{
-    struct members *ms = ud; /* first bytes first: most names differ there */
-    for (size_t i = 0; ms->names[i]; i++)
-        if (kn && ms->names[i][0] == k[0] && lt_json_scan_eq(k, kn, ms->names[i])) {
-            first(&ms->m[i], v, vn);
-            break;
-        }
-    return true;
-}
-
-/* Walk the object that starts text `p` (`n` bytes), collecting `names` into `ms`. */
-static bool collect_text(const char *p, size_t n, const char *const *names, struct members *ms)
+/* Start `ms` empty, collecting `names`; nothing nested. */
+static void members_init(struct members *ms, const char *const *names)
 {
     memset(ms, 0, sizeof(*ms));
     ms->names = names;
-    return lt_json_walk_object(p, n, collect, ms);
 }
 
-/* collect_text() on member `m` when it is an object; nothing collected when it is not. */
-static bool collect_in(const struct member *m, const char *const *names, struct members *ms)
+/* The index of key `k` (`kn` bytes) in ms->names, or -1. First bytes first: most names
+ * differ there. */
+static int name_index(const struct members *ms, const char *k, size_t kn)
 {
-    if (is_object(m))
-        return collect_text(m->v, m->n, names, ms);
-    memset(ms, 0, sizeof(*ms));
+    for (int i = 0; ms->names[i]; i++)
+        if (kn && ms->names[i][0] == k[0] && lt_json_scan_eq(k, kn, ms->names[i]))
+            return i;
+    return -1;
+}
+
+static bool collect(void *ud, const char *k, size_t kn, const char *v, size_t vn)
+{
+    struct members *ms = ud;
+    int i = name_index(ms, k, kn);
+    if (i >= 0)
+        first(&ms->m[i], v, vn);
     return true;
+}
+
+/* A container value about to be walked: the first occurrence of a name with an `in` target,
+ * when it is an object, is walked into that target (as lt_json_obj reads the first). */
+static int collect_enter(void *ud, const char *k, size_t kn, const char *v,
+                         struct lt_json_walker *inner)
+{
+    struct members *ms = ud;
+    int i = name_index(ms, k, kn);
+    if (i < 0 || !ms->in[i] || ms->m[i].v || v[0] != '{')
+        return 0;
+    *inner = (struct lt_json_walker){collect, collect_enter, ms->in[i]};
+    return 1;
+}
+
+/* Walk the object that starts text `p` (`n` bytes) in one pass, collecting into `ms` (set up
+ * with members_init and its `in` targets). */
+static bool collect_text(const char *p, size_t n, struct members *ms)
+{
+    struct lt_json_walker w = {collect, collect_enter, ms};
+    return lt_json_walk_object_nested(p, n, &w);
 }
 
 /* An integer read from `a`, else from `b` (lt_json_int(a) || lt_json_int(b)). */
@@ -729,10 +751,14 @@ static bool text_int_or(const struct member *a, const struct member *b, bool *ha
     return *has || text_int(b, has, out);
 }
 
-/* lt_openai_usage's reading of a usage object's text. */
-static bool text_usage(const struct member *u, struct ousage *o)
+/* A usage object's members, with its two details objects walked in the same pass. */
+enum { PROMPT, COMPLETION, PROMPT_DETAILS, CACHE_HIT, COMPLETION_DETAILS, REASONING };
+struct tusage {
+    struct members ms, pd, cd;
+};
+
+static void tusage_init(struct tusage *u)
 {
-    enum { PROMPT, COMPLETION, PROMPT_DETAILS, CACHE_HIT, COMPLETION_DETAILS, REASONING };
     static const char *const names[] = {"prompt_tokens",
                                         "completion_tokens",
                                         "prompt_tokens_details",
@@ -742,49 +768,72 @@ static bool text_usage(const struct member *u, struct ousage *o)
                                         NULL};
     static const char *const cached[] = {"cached_tokens", NULL};
     static const char *const reasoning[] = {"reasoning_tokens", NULL};
-    struct members ms, pd, cd;
-    return collect_in(u, names, &ms) && collect_in(&ms.m[PROMPT_DETAILS], cached, &pd) &&
-           collect_in(&ms.m[COMPLETION_DETAILS], reasoning, &cd) &&
-           text_int(&ms.m[PROMPT], &o->has[U_INPUT], &o->v[U_INPUT]) &&
-           text_int(&ms.m[COMPLETION], &o->has[U_OUTPUT], &o->v[U_OUTPUT]) &&
-           text_int_or(&pd.m[0], &ms.m[CACHE_HIT], &o->has[U_CACHE_READ], &o->v[U_CACHE_READ]) &&
-           text_int_or(&cd.m[0], &ms.m[REASONING], &o->has[U_REASONING], &o->v[U_REASONING]);
+    members_init(&u->ms, names);
+    members_init(&u->pd, cached);
+    members_init(&u->cd, reasoning);
+    u->ms.in[PROMPT_DETAILS] = &u->pd;
+    u->ms.in[COMPLETION_DETAILS] = &u->cd;
 }
 
-/* One choice of a chunk as stream_choice reads it with capture off. */
-struct tchoice {
-    int64_t index;
-    const char *finish; /* NULL: none */
-    size_t finish_len;
-};
+/* lt_openai_usage's reading of a usage object's text, collected into `u`. */
+static bool text_usage(const struct tusage *u, struct ousage *o)
+{
+    const struct member *m = u->ms.m;
+    return text_int(&m[PROMPT], &o->has[U_INPUT], &o->v[U_INPUT]) &&
+           text_int(&m[COMPLETION], &o->has[U_OUTPUT], &o->v[U_OUTPUT]) &&
+           text_int_or(&u->pd.m[0], &m[CACHE_HIT], &o->has[U_CACHE_READ], &o->v[U_CACHE_READ]) &&
+           text_int_or(&u->cd.m[0], &m[REASONING], &o->has[U_REASONING], &o->v[U_REASONING]);
+}
 
-/* A chunk's top-level members stream_event reads, then its choices. */
+/* A chunk's top-level members stream_event reads, and its choices' (each an object with
+ * index and finish_reason) and usage's, all collected in one pass over its text. */
 enum { C_ID, C_MODEL, C_FINGERPRINT, C_TIER, C_CHOICES, C_USAGE, C_X_GROQ, C_ERROR };
 struct tchunk {
     struct members top;
-    struct tchoice choices[TEXT_CHOICES];
+    struct members choices[TEXT_CHOICES];
     size_t n_choices;
+    struct tusage usage;
 };
 
 static const char *const CHUNK_KEYS[] = {"id",           "model",   "system_fingerprint",
                                          "service_tier", "choices", "usage",
                                          "x_groq",       "error",   NULL};
 
-static bool chunk_choice(void *ud, const char *k, size_t kn, const char *v, size_t vn)
+/* An element of "choices": stream_choice reads objects and ignores anything else; more
+ * than TEXT_CHOICES go to stream_event. */
+static int choice_enter(void *ud, const char *k, size_t kn, const char *v,
+                        struct lt_json_walker *inner)
 {
     (void)k, (void)kn;
     static const char *const names[] = {"index", "finish_reason", NULL};
     struct tchunk *t = ud;
-    struct member m = {v, vn};
-    struct members ms;
-    if (v[0] != '{') /* stream_choice ignores what is not an object */
-        return true;
-    if (t->n_choices == TEXT_CHOICES || !collect_in(&m, names, &ms))
-        return false;
-    struct tchoice *ch = &t->choices[t->n_choices++];
-    bool has;
-    ch->index = 0;
-    return text_int(&ms.m[0], &has, &ch->index) && text_str(&ms.m[1], &ch->finish, &ch->finish_len);
+    if (v[0] != '{')
+        return 0;
+    if (t->n_choices == TEXT_CHOICES)
+        return -1;
+    struct members *ms = &t->choices[t->n_choices++];
+    members_init(ms, names);
+    *inner = (struct lt_json_walker){collect, NULL, ms};
+    return 1;
+}
+
+static bool chunk_member(void *ud, const char *k, size_t kn, const char *v, size_t vn)
+{
+    struct tchunk *t = ud;
+    return collect(&t->top, k, kn, v, vn);
+}
+
+/* The first "choices", when an array, has its elements walked by choice_enter; the first
+ * "usage" object goes to t->usage (collect_enter). */
+static int chunk_enter(void *ud, const char *k, size_t kn, const char *v,
+                       struct lt_json_walker *inner)
+{
+    struct tchunk *t = ud;
+    if (v[0] == '[' && !t->top.m[C_CHOICES].v && lt_json_scan_eq(k, kn, "choices")) {
+        *inner = (struct lt_json_walker){NULL, choice_enter, t};
+        return 1;
+    }
+    return collect_enter(&t->top, k, kn, v, inner);
 }
 
 /* stream_event for a chunk read from its text: collect everything first, so that a refusal
@@ -796,8 +845,12 @@ static bool stream_text(void *st, struct lt_genai_ctx *c, const char *type, size
     (void)type, (void)type_len;
     struct ostate *s = st;
     struct tchunk t;
+    members_init(&t.top, CHUNK_KEYS);
     t.n_choices = 0;
-    if (!collect_text(data, data_len, CHUNK_KEYS, &t.top))
+    tusage_init(&t.usage);
+    t.top.in[C_USAGE] = &t.usage.ms;
+    struct lt_json_walker w = {chunk_member, chunk_enter, &t};
+    if (!lt_json_walk_object_nested(data, data_len, &w))
         return false;
     const struct member *m = t.top.m;
     if (is_object(&m[C_ERROR]) || is_object(&m[C_X_GROQ]))
@@ -807,12 +860,21 @@ static bool stream_text(void *st, struct lt_genai_ctx *c, const char *type, size
     for (int i = C_ID; i <= C_TIER; i++)
         if (!text_str(&m[i], &str[i], &len[i]))
             return false;
-    const struct member *chs = &m[C_CHOICES];
-    if (chs->v && chs->v[0] == '[' && !lt_json_walk_array(chs->v, chs->n, chunk_choice, &t))
-        return false;
+    struct {
+        int64_t index;
+        const char *finish; /* NULL: none */
+        size_t finish_len;
+    } ch[TEXT_CHOICES];
+    for (size_t i = 0; i < t.n_choices; i++) {
+        bool has;
+        ch[i].index = 0;
+        if (!text_int(&t.choices[i].m[0], &has, &ch[i].index) ||
+            !text_str(&t.choices[i].m[1], &ch[i].finish, &ch[i].finish_len))
+            return false;
+    }
     struct ousage u = {0};
     bool usage = is_object(&m[C_USAGE]);
-    if (usage && !text_usage(&m[C_USAGE], &u))
+    if (usage && !text_usage(&t.usage, &u))
         return false;
 
     if (len[C_ID] && !s->have_id) {
@@ -826,14 +888,13 @@ static bool stream_text(void *st, struct lt_genai_ctx *c, const char *type, size
     set_changed_n(c, "openai.response.system_fingerprint", str[C_FINGERPRINT], len[C_FINGERPRINT]);
     set_changed_n(c, "openai.response.service_tier", str[C_TIER], len[C_TIER]);
     for (size_t i = 0; i < t.n_choices; i++) {
-        const struct tchoice *tc = &t.choices[i];
-        if (tc->index < 0 || tc->index > 0x7fffffff)
+        if (ch[i].index < 0 || ch[i].index > 0x7fffffff)
             continue;
-        struct ochoice *ch = choice_at(c, s, (int)tc->index);
-        char *f = ch && tc->finish ? dup_strn(c, tc->finish, tc->finish_len) : NULL;
+        struct ochoice *oc = choice_at(c, s, (int)ch[i].index);
+        char *f = oc && ch[i].finish ? dup_strn(c, ch[i].finish, ch[i].finish_len) : NULL;
         if (f) {
-            free(ch->finish);
-            ch->finish = f;
+            free(oc->finish);
+            oc->finish = f;
         }
     }
     if (usage)
@@ -886,12 +947,13 @@ static bool request_text(void *st, struct lt_genai_ctx *c, const char *data, siz
     static const char *const type[] = {"type", NULL};
     _Static_assert(sizeof(names) / sizeof(names[0]) <= 16 + 1, "struct members holds 16");
     struct members ms, rf;
-    if (!collect_text(data, data_len, names, &ms))
+    members_init(&ms, names);
+    members_init(&rf, type);
+    ms.in[R_FORMAT] = &rf;
+    if (!collect_text(data, data_len, &ms))
         return false;
     const struct member *stop = &ms.m[R_STOP];
     if (stop->v && !lt_json_scan_eq(stop->v, stop->n, "null"))
-        return false;
-    if (!collect_in(&ms.m[R_FORMAT], type, &rf))
         return false;
     const char *model, *fmt, *tier;
     size_t model_len, fmt_len, tier_len;

@@ -102,6 +102,25 @@ static void test_utf8_repair(void **state)
     r = lt_utf8_repair("\x80", &nomem);
     assert_string_equal(r, "\xEF\xBF\xBD");
     free(r);
+    /* A bad byte or a good sequence at every offset of the word-at-a-time ASCII loop. */
+    for (size_t i = 0; i < 40; i++) {
+        char in[48], want[48];
+        memset(in, 'a', 40);
+        in[40] = '\0';
+        in[i] = '\xFF';
+        snprintf(want, sizeof(want), "%.*s\xEF\xBF\xBD%s", (int)i, in, in + i + 1);
+        size_t len = 0;
+        r = lt_utf8_repair_len(in, &len, &nomem);
+        assert_non_null(r);
+        assert_string_equal(r, want);
+        assert_int_equal(len, 42);
+        free(r);
+        if (i < 39) {
+            memcpy(in + i, "\xC3\xA9", 2);
+            assert_null(lt_utf8_repair_len(in, &len, &nomem));
+            assert_int_equal(len, 40);
+        }
+    }
     assert_false(nomem);
 }
 

@@ -328,6 +328,15 @@ static const char *const OPENAI_ADV[] = {
     "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":1,\"prompt_tokens\":2,"
     "\"prompt_tokens_details\":{\"cached_tokens\":5,\"cached_tokens\":6},\"usage\":3},"
     "\"usage\":{\"prompt_tokens\":9}}\n\n",
+    /* duplicate containers: only the first is read, even where the second has more */
+    "data: {\"choices\":[{\"index\":0,\"finish_reason\":\"stop\"}],\"choices\":[{\"index\":1,"
+    "\"finish_reason\":\"length\"}]}\n\n",
+    "data: {\"choices\":null,\"choices\":[{\"index\":1,\"finish_reason\":\"length\"}]}\n\n",
+    "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":1},\"usage\":{\"completion_tokens\":2,"
+    "\"prompt_tokens_details\":{\"cached_tokens\":3}}}\n\n",
+    "data: {\"choices\":[],\"usage\":{\"prompt_tokens_details\":{\"audio_tokens\":1},"
+    "\"prompt_tokens_details\":{\"cached_tokens\":4}}}\n\n",
+    "data: {\"choices\":[],\"usage\":null,\"usage\":{\"prompt_tokens\":5}}\n\n",
     /* escapes where the text path reads: it refuses, stream_event reads them */
     "data: {\"id\":\"c\\u0031\",\"model\":\"m\\/1\",\"choices\":[]}\n\n",
     "data: {\"i\\u0064\":\"x\",\"choices\":[{\"index\":0,\"finish_reason\":\"stop\"}]}\n\n",

@@ -70,8 +70,10 @@ static const char *const REFUSE[] = {
 static void check_all_prefixes(const char *t, size_t n, bool array)
 {
     bool accepted;
-    for (size_t k = 0; k <= n; k++)
+    for (size_t k = 0; k <= n; k++) {
         assert_true(walk_agrees(t, k, array, &accepted));
+        assert_true(walk_nested_agrees(t, k, &accepted));
+    }
 }
 
 /* Every text of `table` (`n`) walked as an object agrees with cJSON, is accepted exactly when
@@ -82,6 +84,9 @@ static void check_table(const char *const *table, size_t n, bool accept)
         bool accepted;
         size_t len = strlen(table[i]);
         assert_true(walk_agrees(table[i], len, false, &accepted));
+        if (accepted != accept)
+            fail_msg("%s: %s", accepted ? "accepted" : "refused", table[i]);
+        assert_true(walk_nested_agrees(table[i], len, &accepted));
         if (accepted != accept)
             fail_msg("%s: %s", accepted ? "accepted" : "refused", table[i]);
         check_all_prefixes(table[i], len, false);
@@ -121,6 +126,8 @@ static void test_depth(void **state)
         bool accepted;
         assert_true(walk_agrees(buf, n, false, &accepted));
         assert_int_equal(accepted, depth == LT_JSON_WALK_DEPTH);
+        assert_true(walk_nested_agrees(buf, n, &accepted));
+        assert_int_equal(accepted, depth == LT_JSON_WALK_DEPTH);
     }
 }
 
@@ -153,6 +160,35 @@ static void test_stop(void **state)
     int calls = 0;
     const char *t = "{\"a\":1,\"b\":2,\"c\":3}";
     assert_false(lt_json_walk_object(t, strlen(t), stop_at_b, &calls));
+    assert_int_equal(calls, 2);
+}
+
+/* In a one-pass nested walk, enter's -1 and an inner walker's false each stop the walk. */
+static int enter_refuse_b(void *ud, const char *k, size_t kn, const char *v,
+                          struct lt_json_walker *inner)
+{
+    (void)v;
+    if (kn == 1 && k[0] == 'b')
+        return -1;
+    *inner = (struct lt_json_walker){stop_at_b, NULL, ud};
+    return 1;
+}
+
+static void test_nested_stop(void **state)
+{
+    (void)state;
+    int calls = 0;
+    struct lt_json_walker refuse = {NULL, enter_refuse_b, &calls};
+    const char *t = "{\"a\":{\"x\":1},\"b\":[2],\"c\":3}";
+    assert_false(lt_json_walk_object_nested(t, 12, &refuse)); /* cut short */
+    assert_false(lt_json_walk_object_nested(t, strlen(t), &refuse));
+    const char *u = "{\"a\":{\"x\":1},\"c\":3}";
+    calls = 0;
+    assert_true(lt_json_walk_object_nested(u, strlen(u), &refuse));
+    assert_int_equal(calls, 1); /* x, through the inner walker */
+    const char *v = "{\"a\":{\"x\":1,\"b\":2,\"y\":3},\"c\":3}";
+    calls = 0;
+    assert_false(lt_json_walk_object_nested(v, strlen(v), &refuse)); /* inner b: false */
     assert_int_equal(calls, 2);
 }
 
@@ -196,7 +232,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_accepts), cmocka_unit_test(test_refuses),
         cmocka_unit_test(test_depth),   cmocka_unit_test(test_arrays),
-        cmocka_unit_test(test_stop),    cmocka_unit_test(test_readers),
+        cmocka_unit_test(test_stop),    cmocka_unit_test(test_nested_stop),
+        cmocka_unit_test(test_readers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
