@@ -18,6 +18,7 @@
 #include "../http/jsonseq.h"
 #include "../http/sse.h"
 #include "adapter.h"
+#include "json_walk.h"
 #include "price.h"
 #include "redact.h"
 #include "shape.h"
@@ -243,29 +244,46 @@ static const char *skip_ws(const char *p, const char *end)
     return p;
 }
 
-/* A quote is escaped when an odd run of backslashes precedes it (JSON escapes are all `\x`). */
-const char *lt_json_string_end(const char *s, const char *end)
+/* The closing quote of the string content at `s`, or NULL: the first quote not taken by a
+ * backslash, a backslash taking the byte after it (JSON escapes are all `\x`), so a quote
+ * is escaped exactly when an odd run of backslashes precedes it. *plain tells whether no
+ * backslash or control byte came before it. Plain bytes are skipped a word at a time. */
+static const char *string_scan(const char *s, const char *end, bool *plain)
 {
-    const char *q = s;
-    for (;;) {
-        const char *e = memchr(q, '"', (size_t)(end - q));
-        if (!e)
-            return NULL;
-        size_t bs = 0;
-        while (e - bs > s && e[-1 - (ptrdiff_t)bs] == '\\')
-            bs++;
-        if (!(bs & 1))
-            return e;
-        q = e + 1;
+    *plain = true;
+    for (const char *p = s; p < end; p++) {
+#if LT_JSON_SWAR
+        while (end - p >= 8) {
+            uint64_t w;
+            memcpy(&w, p, 8);
+            uint64_t m = lt_json_special8(w);
+            if (m) {
+                p += __builtin_ctzll(m) >> 3;
+                break;
+            }
+            p += 8;
+        }
+        if (p == end)
+            break;
+#endif
+        unsigned char ch = (unsigned char)*p;
+        if (ch == '"')
+            return p;
+        if (ch == '\\') {
+            *plain = false;
+            if (++p == end)
+                break;
+        } else if (ch < 0x20) {
+            *plain = false;
+        }
     }
+    return NULL;
 }
 
-static bool plain_bytes(const char *s, size_t n)
+const char *lt_json_string_end(const char *s, const char *end)
 {
-    for (size_t i = 0; i < n; i++)
-        if (s[i] == '\\' || (unsigned char)s[i] < 0x20)
-            return false;
-    return true;
+    bool plain;
+    return string_scan(s, end, &plain);
 }
 
 bool lt_json_scan_keys(const char *p, size_t n, lt_json_key_fn fn, void *ud)
@@ -276,13 +294,14 @@ bool lt_json_scan_keys(const char *p, size_t n, lt_json_key_fn fn, void *ud)
         const char *open = memchr(q, '"', (size_t)(end - q));
         if (!open)
             return true;
-        const char *close = lt_json_string_end(open + 1, end);
+        bool plain;
+        const char *close = string_scan(open + 1, end, &plain);
         if (!close) /* unterminated: cJSON rejects it; the keys before it were seen */
             return true;
         const char *t = skip_ws(close + 1, end);
         if (t < end && *t == ':') {
             size_t klen = (size_t)(close - open - 1);
-            if (!plain_bytes(open + 1, klen))
+            if (!plain)
                 return false;
             const char *v = skip_ws(t + 1, end);
             if (!fn(ud, open + 1, klen, v, (size_t)(end - v)))
@@ -304,8 +323,9 @@ bool lt_json_scan_plain_str(const char *v, size_t n, const char **s, size_t *len
 {
     if (!n || v[0] != '"')
         return false;
-    const char *e = memchr(v + 1, '"', n - 1);
-    if (!e || !plain_bytes(v + 1, (size_t)(e - v - 1)))
+    bool plain;
+    const char *e = string_scan(v + 1, v + n, &plain);
+    if (!e || !plain)
         return false;
     *s = v + 1;
     *len = (size_t)(e - v - 1);
