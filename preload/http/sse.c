@@ -247,8 +247,10 @@ void lt_sse_set_skip(struct lt_sse_parser *p, lt_sse_skip_fn skip)
 /* A line ends at `e` (its CR or LF); when a blank line follows at once, both whole before
  * `n`, the offset after the blank line, else 0. A CRLF cut by the end of the feed is not
  * taken. */
-static size_t blank_after(const char *buf, size_t n, size_t e)
+static inline size_t blank_after(const char *buf, size_t n, size_t e)
 {
+    if (buf[e] == '\n' && n - e > 1 && buf[e + 1] == '\n')
+        return e + 2; /* the usual LF LF, without the cases below */
     size_t next = e + 1;
     if (buf[e] == '\r') {
         if (next == n)
