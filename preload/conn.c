@@ -323,20 +323,26 @@ static bool tl_adopt(struct lt_conn *c)
     return true;
 }
 
+/* conn_use() when the thread's last record is not `key`'s: the table's (then cached). */
+static __attribute__((noinline)) struct lt_conn *conn_use_slow(const void *key, bool *own)
+{
+    struct lt_conn *c = conn_get(key);
+    if (c && !tl_adopt(c))
+        *own = true;
+    return c;
+}
+
 /* Find `key` for one call: the thread's last record when it is that key's and still in the
  * table, else the table's (then cached). NULL when unknown. The pointer is valid until this
  * thread's next conn_use; `*own` says the caller holds a reference of its own to conn_put
- * (only when it could not be cached). */
-static struct lt_conn *conn_use(const void *key, bool *own)
+ * (only when it could not be cached). Inline: every traced read and write starts here. */
+static inline struct lt_conn *conn_use(const void *key, bool *own)
 {
     struct lt_conn *c = tl_last;
     *own = false;
     if (__builtin_expect(c && c->key == key && !__atomic_load_n(&c->gone, __ATOMIC_ACQUIRE), 1))
         return c;
-    c = conn_get(key);
-    if (c && !tl_adopt(c))
-        *own = true;
-    return c;
+    return conn_use_slow(key, own);
 }
 
 static void conn_destroy(struct lt_conn *c)
@@ -670,11 +676,9 @@ void lt_conn_write(enum lt_conn_kind kind, const void *key, const void *buf, siz
         conn_put(c);
 }
 
-void lt_conn_read(enum lt_conn_kind kind, const void *key, const void *buf, size_t n)
+/* lt_conn_read past its interest check. */
+static void conn_read(const void *key, const void *buf, size_t n)
 {
-    (void)kind;
-    if (!(lt_conn_interest(key) & LT_CONN_READS))
-        return;
     bool own;
     struct lt_conn *c = conn_use(key, &own);
     if (!c)
@@ -690,6 +694,13 @@ void lt_conn_read(enum lt_conn_kind kind, const void *key, const void *buf, size
     }
     if (own)
         conn_put(c);
+}
+
+void lt_conn_read(enum lt_conn_kind kind, const void *key, const void *buf, size_t n)
+{
+    (void)kind;
+    if (lt_conn_interest(key) & LT_CONN_READS)
+        conn_read(key, buf, n);
 }
 
 /* The connection ended (lock held). */
@@ -739,7 +750,7 @@ void lt_conn_on_write(struct ssl_st *ssl, const void *buf, size_t n)
 
 void lt_conn_on_read(struct ssl_st *ssl, const void *buf, size_t n)
 {
-    lt_conn_read(LT_CONN_OPENSSL, ssl, buf, n);
+    conn_read(ssl, buf, n); /* the hooks call it only when the index wants reads */
 }
 
 void lt_conn_on_read_fail(struct ssl_st *ssl, int ret)

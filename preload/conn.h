@@ -96,7 +96,9 @@ void lt_conn_release(enum lt_conn_kind kind, const void *key);
 /** OpenSSL: `n` bytes were written successfully on `ssl`. */
 void lt_conn_on_write(struct ssl_st *ssl, const void *buf, size_t n);
 
-/** OpenSSL: `n` bytes were read successfully on `ssl`. */
+/** OpenSSL: `n` bytes were read successfully on `ssl`. The SSL hooks call it only when
+ *  lt_conn_interest(ssl) has LT_CONN_READS, so it does not look again (a read on a
+ *  connection that no longer needs them is ignored, as it would be anyway). */
 void lt_conn_on_read(struct ssl_st *ssl, const void *buf, size_t n);
 
 /** OpenSSL: a read on `ssl` returned `ret` <= 0: if it is the end of the connection (not a
