@@ -67,7 +67,7 @@ static const char *string_end_one_line(const char *s, const char *end)
 /* memcmp(a, b, n) == 0, without a call for the short event types (4 to 16 bytes: SSE's
  * "message", Anthropic's "content_block_delta" takes the call): two overlapping loads from
  * each end. */
-static bool same_type(const char *a, const char *b, size_t n)
+static inline __attribute__((always_inline)) bool same_type(const char *a, const char *b, size_t n)
 {
     if (n >= 8 && n <= 16) {
         uint64_t a0, a1, b0, b1;

@@ -178,10 +178,12 @@ static char *shared_key(const char *key, uint32_t h, size_t len)
 }
 
 /* The attribute named `key` (hash `h`), or NULL. Keys set through the setters carry their
- * hash, so most mismatches cost one integer compare instead of a strcmp. */
+ * hash, so most mismatches cost one integer compare instead of a strcmp. Newest first: an
+ * attribute read back or set again (a stream's response attributes) is usually a recent
+ * one. */
 static struct lt_attr *find(const struct lt_span *s, const char *key, uint32_t h)
 {
-    for (size_t i = 0; i < s->n_attrs; i++) {
+    for (size_t i = s->n_attrs; i-- > 0;) {
         struct lt_attr *a = &s->attrs[i];
         if ((a->key_hash == h || a->key_hash == 0) && strcmp(a->key, key) == 0)
             return a;
