@@ -41,21 +41,9 @@ static const char *string_end(const char *p, const char *end, bool *plain)
 {
     *plain = true;
     for (p++; p < end; p++) {
-#if LT_JSON_SWAR
-        /* Runs of plain bytes are skipped a word at a time, up to the first special byte. */
-        while (end - p >= 8) {
-            uint64_t w;
-            memcpy(&w, p, 8);
-            uint64_t m = lt_json_special8(w);
-            if (m) {
-                p += __builtin_ctzll(m) >> 3;
-                break;
-            }
-            p += 8;
-        }
+        p = lt_json_skip_plain(p, end);
         if (p == end)
             break;
-#endif
         unsigned char ch = (unsigned char)*p;
         if (ch == '"')
             return p + 1;

@@ -36,6 +36,26 @@ static inline uint64_t lt_json_special8(uint64_t w)
     return (((q - ones) & ~q) | ((b - ones) & ~b) | ((w - ones * 0x20) & ~w)) & high;
 }
 
+/** The first byte at or after `p` (before `end`) that lt_json_special8 marks — a quote, a
+ *  backslash or a control byte — or `end` when none: a string scan's plain run skipped a
+ *  word at a time (where LT_JSON_SWAR; else `p` itself, for the caller's byte loop). */
+static inline const char *lt_json_skip_plain(const char *p, const char *end)
+{
+#if LT_JSON_SWAR
+    while (end - p >= 8) {
+        uint64_t w;
+        __builtin_memcpy(&w, p, 8);
+        uint64_t m = lt_json_special8(w);
+        if (m)
+            return p + (__builtin_ctzll(m) >> 3);
+        p += 8;
+    }
+#else
+    (void)end;
+#endif
+    return p;
+}
+
 /** Deepest nesting of objects and arrays the walker follows (cJSON's limit is 1000). */
 #define LT_JSON_WALK_DEPTH 64
 

@@ -37,20 +37,9 @@ static bool number_byte(char ch)
 static const char *string_end_one_line(const char *s, const char *end)
 {
     for (const char *p = s; p < end; p++) {
-#if LT_JSON_SWAR
-        while (end - p >= 8) {
-            uint64_t w;
-            memcpy(&w, p, 8);
-            uint64_t m = lt_json_special8(w);
-            if (m) {
-                p += __builtin_ctzll(m) >> 3;
-                break;
-            }
-            p += 8;
-        }
+        p = lt_json_skip_plain(p, end);
         if (p == end)
             break;
-#endif
         char ch = *p;
         if (ch == '"')
             return p;
