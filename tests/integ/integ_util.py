@@ -11,6 +11,17 @@ import common
 import conftest
 import mock_provider as M
 
+# GCC 12's ASan runtime takes none of its locks around fork(). A child forked while another
+# thread is inside malloc or free inherits that thread's size-class mutex, or the stack
+# depot's spin lock (malloc records its call stack there), locked and hangs in its first
+# allocation (seen under load: the mutex's writer bit set, two waiters, no holder; the
+# exporter thread of a Python fork child spinning in StackDepotBase::lock). Without a
+# sanitizer glibc's fork() holds the malloc locks, so it cannot happen. Under ASan the C
+# drivers and the Python clients that fork wait DRV_FORK_SETTLE_MS first, so that llmtap's
+# exporter thread has shipped the parent's first exchange and sleeps on its condition
+# variable.
+FORK_ENV = {"DRV_FORK_SETTLE_MS": "1000"} if "asan" in conftest.SANITIZER else None
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 CLIENTS = os.path.join(HERE, "clients")
 PY = "/usr/bin/python3"

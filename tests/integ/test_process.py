@@ -15,20 +15,13 @@ import time
 import pytest
 
 import conftest
-from integ_util import (PY, CLIENTS, assert_exchange, check_attrs, describe, exchange_spans,
-                        expected_span, root_spans, run_both)
+from integ_util import (FORK_ENV, PY, CLIENTS, assert_exchange, check_attrs, describe,
+                        exchange_spans, expected_span, root_spans, run_both)
 
 SANITIZER = os.environ.get("LLMTAP_TEST_SANITIZER", "")
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DRIVERS = os.path.join(REPO, "build", "drivers")
 TIMEOUT = 40  # seconds: a run that takes longer is a deadlock
-# GCC 12's ASan allocator takes no lock around fork(). A child forked while another thread
-# is inside malloc or free inherits that thread's size-class mutex locked and hangs in its
-# first allocation from that class (seen under load: the mutex's writer bit set, two
-# waiters, no holder). Without a sanitizer glibc's fork() holds the malloc locks, so it
-# cannot happen. Under ASan the drivers wait before forking so that llmtap's exporter
-# thread has shipped the parent's first exchange and sleeps on its condition variable.
-FORK_ENV = {"DRV_FORK_SETTLE_MS": "1000"} if "asan" in SANITIZER else None
 
 
 def drv(name, mock, *args):

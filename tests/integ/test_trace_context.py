@@ -5,8 +5,8 @@ import os
 
 import pytest
 
-from integ_util import (KIND_INTERNAL, curl_cmd, describe, exchange_spans, py_cmd, root_spans,
-                        run_both, wait_exchanges)
+from integ_util import (FORK_ENV, KIND_INTERNAL, curl_cmd, describe, exchange_spans, py_cmd,
+                        root_spans, run_both, wait_exchanges)
 
 TRACE = "0af7651916cd43dd8448eb211c80319c"
 PARENT = "b7ad6b7169203331"
@@ -107,7 +107,8 @@ def test_child_process_joins_parent_trace(run, mock, rcv):
     rcv.wait_for(lambda rv: len(root_spans(rv.spans())) >= 2, 3)
     spans = rcv.spans()
     ex = exchange_spans(spans)
-    assert len(ex) == 2
+    assert len(ex) == 2, (r.pid, [(s["resource"].get("process.pid"), s["span_id"], s["trace_id"],
+                                   s["start"]) for s in ex], len(rcv.requests))
     assert len({s["trace_id"] for s in spans}) == 1, "all spans in one trace"
     by_id = {s["span_id"]: s for s in spans}
     parent_roots = [s for s in root_spans(spans) if s["attrs"].get("process.pid") == r.pid]
@@ -128,7 +129,7 @@ def test_child_process_joins_parent_trace(run, mock, rcv):
 def test_fork_child_starts_clean_and_traces_on(run, mock, rcv):
     """fork() without exec: the child gets its own process span under the parent's, its own
     exchange span, and none of the parent's queued spans twice."""
-    r = run_both(run, py_cmd("py_fork_child", mock))
+    r = run_both(run, py_cmd("py_fork_child", mock), env=FORK_ENV)
     wait_exchanges(rcv, 3)
     rcv.wait_for(lambda rv: len(root_spans(rv.spans())) >= 2, 3)
     spans = rcv.spans()
