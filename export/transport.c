@@ -41,8 +41,10 @@
 #define CURLOPT_NOSIGNAL 99               /* LONG 99 */
 #define CURLOPT_POSTFIELDSIZE_LARGE 30120 /* OFF_T 120 */
 #define CURLOPT_TIMEOUT_MS 155            /* LONG 155 */
+#define CURLOPT_CONNECTTIMEOUT_MS 156     /* LONG 156 */
 #define CURLOPT_PROTOCOLS_STR 10318       /* STRINGPOINT 318, libcurl >= 7.85 */
 #define CURLINFO_RESPONSE_CODE 0x200002   /* CURLINFO_LONG + 2 */
+#define CURLINFO_REQUEST_SIZE 0x20000c    /* CURLINFO_LONG + 12 */
 #define CURL_GLOBAL_DEFAULT 3L            /* CURL_GLOBAL_SSL | CURL_GLOBAL_WIN32 */
 #define CURLE_OK 0
 #define CURLE_COULDNT_RESOLVE_HOST 6
@@ -738,6 +740,14 @@ int64_t lt_transport_rejected(const struct lt_transport *t, const char **message
 int lt_transport_send(struct lt_transport *t, const void *body, size_t len,
                       const char *content_type, uint64_t deadline_ns, int *http_status)
 {
+    return lt_transport_send_reach(t, body, len, content_type, UINT64_MAX, deadline_ns,
+                                   http_status);
+}
+
+int lt_transport_send_reach(struct lt_transport *t, const void *body, size_t len,
+                            const char *content_type, uint64_t reach_by_ns, uint64_t deadline_ns,
+                            int *http_status)
+{
     if (http_status)
         *http_status = 0;
     if (t) {
@@ -772,8 +782,13 @@ int lt_transport_send(struct lt_transport *t, const void *body, size_t len,
     curl.easy_setopt(h, CURLOPT_POSTFIELDS, payload);
 
     int rc = -ETIMEDOUT; /* deadline passed before the first attempt */
+    /* Until a request has reached the receiver, no attempt may outlast reach_by_ns. Once
+     * one has, a timeout no longer means "nobody there": the receiver may have the spans. */
+    bool reached = reach_by_ns == UINT64_MAX;
     for (unsigned attempt = 0;; attempt++) {
         uint64_t now = now_ns(), dl = effective_deadline(t, deadline_ns);
+        if (!reached && reach_by_ns < dl)
+            dl = reach_by_ns;
         if (now >= dl || dl - now < MIN_ATTEMPT_NS)
             break;
         uint64_t left_ms = (dl - now) / 1000000ULL;
@@ -781,7 +796,18 @@ int lt_transport_send(struct lt_transport *t, const void *body, size_t len,
             t->cfg.timeout_ms && t->cfg.timeout_ms < left_ms ? t->cfg.timeout_ms : left_ms;
         if (to_ms > INT_MAX) /* no per-attempt limit and no real deadline: ~24 days */
             to_ms = INT_MAX;
-        curl.easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)(to_ms ? to_ms : 1));
+        uint64_t full_ms = to_ms;
+        if (!reached) {
+            /* Only the connection is bounded by reach_by_ns; a request on its way may use
+             * the whole deadline. */
+            uint64_t full_left = (effective_deadline(t, deadline_ns) - now) / 1000000ULL;
+            full_ms =
+                t->cfg.timeout_ms && t->cfg.timeout_ms < full_left ? t->cfg.timeout_ms : full_left;
+            if (full_ms > INT_MAX)
+                full_ms = INT_MAX;
+        }
+        curl.easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, reached ? 0L : (long)(to_ms ? to_ms : 1));
+        curl.easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)(full_ms ? full_ms : 1));
         t->retry_after_ns = -1;
         t->resp_len = 0;
         t->resp_over = false;
@@ -791,6 +817,11 @@ int lt_transport_send(struct lt_transport *t, const void *body, size_t len,
             curl.easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
         if (status && http_status)
             *http_status = (int)status;
+        if (!reached) {
+            long sent = 0;
+            curl.easy_getinfo(h, CURLINFO_REQUEST_SIZE, &sent);
+            reached = sent > 0 || status != 0;
+        }
         enum outcome o = classify(crc, status);
         if (o == OUT_OK) {
             read_partial_success(t, strstr(content_type, "json") != NULL);
@@ -817,7 +848,8 @@ int lt_transport_send(struct lt_transport *t, const void *body, size_t len,
         /* Never sleep past the deadline: when the next attempt could not start (with at least
          * MIN_ATTEMPT_NS to spare) before it, stop now with what we have. The sleep re-reads
          * the deadline cap, so a shutdown that lowers it ends the wait. */
-        if (!sleep_until(t, now_ns() + delay, deadline_ns))
+        uint64_t sleep_dl = reached || deadline_ns < reach_by_ns ? deadline_ns : reach_by_ns;
+        if (!sleep_until(t, now_ns() + delay, sleep_dl))
             break;
     }
 

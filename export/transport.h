@@ -46,6 +46,16 @@ struct lt_transport *lt_transport_new(const struct lt_transport_config *cfg);
 int lt_transport_send(struct lt_transport *t, const void *body, size_t len,
                       const char *content_type, uint64_t deadline_ns, int *http_status);
 
+/** As lt_transport_send(), but while no request has reached the receiver (no connection,
+ *  or none that carried a request) nothing outlasts `reach_by_ns` (CLOCK_MONOTONIC ns): an
+ *  attempt's connection phase ends by then and no retry starts after it, so a receiver that
+ *  is not there is given up on quickly. Once a request was written (or a status came back)
+ *  the send has the whole `deadline_ns`: a receiver that is slow to answer keeps its time,
+ *  and a timeout cut short never sends the same spans twice. UINT64_MAX: no such bound. */
+int lt_transport_send_reach(struct lt_transport *t, const void *body, size_t len,
+                            const char *content_type, uint64_t reach_by_ns, uint64_t deadline_ns,
+                            int *http_status);
+
 /** After a send that returned 0: how many spans the receiver rejected in its
  *  ExportTraceServiceResponse.partial_success (0 when none, or when the body was absent,
  *  unreadable or over 16 KiB); `*message` (if non-NULL) gets its error_message (cut to 200

@@ -32,8 +32,8 @@
     2000000000u /* past its deadline, the exiting thread still waits this                          \
                    long for a libcurl call in flight to return */
 #define EXIT_PROBE_NS                                                                              \
-    500000000u                   /* at exit, a first send gets this long before a refused          \
-                                     connection ends the export */
+    500000000u                   /* at exit, a receiver not reached within this long ends the      \
+                                     export */
 #define FORK_WAIT_NS 2000000000u /* fork() waits at most this long for libcurl's loading */
 
 /* Module state. `q.lock` also guards started/done/root. */
@@ -198,12 +198,12 @@ static struct lt_span *span_of(struct lt_exchange *x)
 }
 
 /* One transport call (with its own retries) inside the libcurl bracket. */
-static int send_once(const void *body, size_t len, const char *ctype, uint64_t deadline,
-                     int *status)
+static int send_once(const void *body, size_t len, const char *ctype, uint64_t reach_by,
+                     uint64_t deadline, int *status)
 {
     if (!client_enter())
         return -ECANCELED;
-    int rc = lt_transport_send(W.transport, body, len, ctype, deadline, status);
+    int rc = lt_transport_send_reach(W.transport, body, len, ctype, reach_by, deadline, status);
     client_leave();
     return rc;
 }
@@ -242,16 +242,11 @@ static void ship(struct lt_span *batch, size_t n, uint64_t deadline)
     }
     if (rc == 0) {
         int status = 0;
-        if (W.closing && deadline > mono_ns() + EXIT_PROBE_NS) {
-            /* At exit a refused connection means no receiver is listening: waiting out the
-             * whole export timeout would only delay the program's exit. A receiver that is
-             * there but slow or busy still gets the full budget. */
-            rc = send_once(body, len, ctype, mono_ns() + EXIT_PROBE_NS, &status);
-            if (rc == -ETIMEDOUT || rc == -EAGAIN)
-                rc = send_once(body, len, ctype, deadline, &status);
-        } else {
-            rc = send_once(body, len, ctype, deadline, &status);
-        }
+        /* At exit a receiver that cannot be reached is not listening: waiting out the whole
+         * export timeout would only delay the program's exit. One that was reached (it may
+         * be slow or busy, and may have the spans already) keeps the full budget. */
+        uint64_t reach_by = W.closing ? mono_ns() + EXIT_PROBE_NS : UINT64_MAX;
+        rc = send_once(body, len, ctype, reach_by, deadline, &status);
         __atomic_store_n(&W.collector_down, rc == -ECONNREFUSED || rc == -ETIMEDOUT,
                          __ATOMIC_RELAXED);
         lt_log(LT_LOG_DEBUG, "exported %zu span(s): rc=%d http=%d", n, rc, status);

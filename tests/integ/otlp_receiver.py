@@ -189,6 +189,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                     rcv._fail_left -= 1
                 if mode == "partial":
                     rec["partial"] = partial
+                elif mode == "slow":
+                    rec["slow"] = True
                 else:
                     # Refused on purpose: keep what it held apart from the accepted spans.
                     rec["rejected"], rec["message"] = rec["message"], None
@@ -210,6 +212,12 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 rcv.cond.wait_for(lambda: rcv._generation != gen or rcv._stopping, 60)
             self.close_connection = True
             return None
+        if fail and mode == "slow":
+            # Accepted (its spans count as received), answered late.
+            time.sleep(rcv._slow_s)
+            return self._reply(200, ctype if ctype == "application/json" else
+                               "application/x-protobuf", b"{}" if ctype == "application/json"
+                               else b"")
         if fail and mode == "partial":
             body, ptype = rcv.partial_body(ctype, *partial)
             return self._reply(200, ptype, body)
@@ -240,6 +248,7 @@ class OtlpReceiver:
         self._fail_mode = "status"
         self._fail_headers = ()
         self._partial = (0, "")
+        self._slow_s = 1.0
         self._generation = 0  # bumped by reset()/fault(): releases hanging handlers
         self._stopping = False
         self.server = _Server(("127.0.0.1", port), _Handler)
@@ -272,13 +281,15 @@ class OtlpReceiver:
         not decoded)."""
         self.fault("status", n, status=status, headers=headers)
 
-    def fault(self, mode, n=-1, status=503, headers=(), rejected=0, message=""):
+    def fault(self, mode, n=-1, status=503, headers=(), rejected=0, message="", slow_s=1.0):
         """Misbehave for the next n requests (-1: every request until reset()). mode:
         "status" answer `status` with extra `headers`; "reset" read the request, then reset
         the connection (RST); "hang" read the request and never answer (until reset() or
         stop()); "partial" accept it (its spans count as received) with an OTLP partial
-        success: ExportTraceServiceResponse.partial_success {rejected, message}."""
+        success: ExportTraceServiceResponse.partial_success {rejected, message}; "slow"
+        accept it and answer 200 after slow_s seconds."""
         with self.lock:
+            self._slow_s = slow_s
             self._generation += 1
             self.cond.notify_all()
             self._fail_mode = mode

@@ -204,6 +204,18 @@ def test_collector_429_retry_after_at_exit(run, mock, rcv):
     assert len(rcv.spans()) == N_SPANS
 
 
+def test_collector_slow_at_exit_not_resent(run, mock, rcv):
+    """The only export is the flush at exit, and the receiver takes 0.8 s to answer: longer
+    than the exit's 0.5 s probe for a receiver that is not there, within the per-attempt
+    timeout. The request that reached it is waited for, not cut short and sent again."""
+    rcv.fault("slow", slow_s=0.8)
+    got, _ = run_fault(run, mock, rcv, "http/protobuf", {"OTEL_BSP_SCHEDULE_DELAY": "60000",
+                                                         "OTEL_EXPORTER_OTLP_TIMEOUT": "1200"})
+    assert_no_drops(got.err)
+    assert len(assert_not_resent(rcv)) == N_SPANS
+    assert [st for _, st in rcv.times()] == [200], rcv.times()
+
+
 @pytest.mark.parametrize("protocol", PROTOCOLS)
 def test_collector_503_then_ok(run, mock, rcv, protocol):
     rcv.fail_next(2, status=503)

@@ -35,7 +35,9 @@ enum action {
     RESPOND, /* send `status` (+ extra headers, body) and keep the connection */
     CLOSE,   /* close the connection without answering */
     HANG,    /* never answer; wait for the client to give up */
+    SLOW,    /* answer `status` after SLOW_MS */
 };
+#define SLOW_MS 600
 
 struct step {
     enum action act;
@@ -171,6 +173,8 @@ static void serve_conn(struct server *s, int fd, int conn)
                 ;
             goto out;
         }
+        if (st->act == SLOW)
+            usleep(SLOW_MS * 1000);
         const char *body = st->body ? st->body : "";
         char resp[1024];
         int n = snprintf(resp, sizeof(resp),
@@ -313,21 +317,14 @@ static void test_curlopt_numbers_match_libcurl(void **state)
         const char *name;
         int id;
     } want[] = {
-        {"WRITEDATA", 10001},
-        {"URL", 10002},
-        {"WRITEFUNCTION", 20011},
-        {"POSTFIELDS", 10015},
-        {"HTTPHEADER", 10023},
-        {"SSLCERT", 10025},
-        {"HEADERDATA", 10029},
-        {"POST", 47},
-        {"CAINFO", 10065},
-        {"HEADERFUNCTION", 20079},
-        {"SSLKEY", 10087},
-        {"NOSIGNAL", 99},
-        {"TIMEOUT_MS", 155},
-        {"PROTOCOLS_STR", 10318},
-        {"POSTFIELDSIZE_LARGE", 30120},
+        {"WRITEDATA", 10001},     {"URL", 10002},
+        {"WRITEFUNCTION", 20011}, {"POSTFIELDS", 10015},
+        {"HTTPHEADER", 10023},    {"SSLCERT", 10025},
+        {"HEADERDATA", 10029},    {"POST", 47},
+        {"CAINFO", 10065},        {"HEADERFUNCTION", 20079},
+        {"SSLKEY", 10087},        {"NOSIGNAL", 99},
+        {"TIMEOUT_MS", 155},      {"CONNECTTIMEOUT_MS", 156},
+        {"PROTOCOLS_STR", 10318}, {"POSTFIELDSIZE_LARGE", 30120},
     };
     for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
         const struct easyoption *o = by_name(want[i].name);
@@ -809,6 +806,62 @@ static void test_silent_server_bounded(void **state)
     server_stop(s);
 }
 
+/* A receiver that was reached but answers after reach_by keeps the whole deadline: one
+ * request, accepted, never sent twice (the exit flush's probe must not duplicate spans). */
+static void test_reach_slow_receiver_keeps_deadline(void **state)
+{
+    static const struct step script[] = {{SLOW, 200, NULL, NULL}};
+    struct server *s = server_start(script, 1);
+    struct lt_transport_config c = config_for(s->port);
+    struct lt_transport *t = new_or_skip(&c);
+    uint64_t t0 = now_ns();
+    int status = 0;
+    assert_int_equal(lt_transport_send_reach(t, BODY, 4, "application/x-protobuf", t0 + 150 * MS,
+                                             t0 + 3000 * MS, &status),
+                     0);
+    assert_int_equal(status, 200);
+    assert_true(now_ns() - t0 >= SLOW_MS * MS);
+    assert_int_equal(server_requests(s), 1);
+    lt_transport_free(t);
+    server_stop(s);
+}
+
+/* Nobody listening: the send ends at reach_by, not at the deadline. */
+static void test_reach_refused_ends_early(void **state)
+{
+    int port;
+    int fd = listen_any(&port); /* bound, never listening: connects are refused */
+    struct lt_transport_config c = config_for(port);
+    struct lt_transport *t = new_or_skip(&c);
+    uint64_t t0 = now_ns(), reach_by = t0 + 150 * MS;
+    assert_int_equal(lt_transport_send_reach(t, BODY, 4, "application/x-protobuf", reach_by,
+                                             t0 + 5000 * MS, NULL),
+                     -ECONNREFUSED);
+    assert_true(now_ns() < reach_by + SLACK_NS);
+    lt_transport_free(t);
+    close(fd);
+}
+
+/* A receiver that never answers was still reached: the send runs to its deadline (per-attempt
+ * timeouts and retries), not to reach_by. */
+static void test_reach_silent_receiver_runs_to_deadline(void **state)
+{
+    static const struct step script[] = {{HANG, 0, NULL, NULL}};
+    struct server *s = server_start(script, 1);
+    struct lt_transport_config c = config_for(s->port);
+    c.timeout_ms = 300;
+    struct lt_transport *t = new_or_skip(&c);
+    uint64_t t0 = now_ns(), deadline = t0 + 900 * MS;
+    assert_int_equal(lt_transport_send_reach(t, BODY, 4, "application/x-protobuf", t0 + 100 * MS,
+                                             deadline, NULL),
+                     -ETIMEDOUT);
+    uint64_t end = now_ns();
+    assert_true(end - t0 >= 290 * MS); /* the first attempt was not cut at reach_by */
+    assert_true(end < deadline + SLACK_NS);
+    lt_transport_free(t);
+    server_stop(s);
+}
+
 /* A per-attempt timeout longer than the deadline is cut to the deadline. */
 static void test_silent_server_deadline_cuts_timeout(void **state)
 {
@@ -952,6 +1005,9 @@ int main(void)
         cmocka_unit_test(test_connection_refused_bounded),
         cmocka_unit_test(test_silent_server_bounded),
         cmocka_unit_test(test_silent_server_deadline_cuts_timeout),
+        cmocka_unit_test(test_reach_slow_receiver_keeps_deadline),
+        cmocka_unit_test(test_reach_refused_ends_early),
+        cmocka_unit_test(test_reach_silent_receiver_runs_to_deadline),
         cmocka_unit_test(test_deadline_already_passed),
         cmocka_unit_test(test_keepalive_and_forget),
         cmocka_unit_test(test_fork_child_forgets),
