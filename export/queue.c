@@ -22,8 +22,17 @@ void lt_queue_init(struct lt_queue *q, size_t max_n, size_t max_bytes, size_t wa
     q->max_n = max_n;
     q->max_bytes = max_bytes;
     q->wake_at = wake_at ? wake_at : 1;
+    q->wake_bytes =
+        max_bytes && max_bytes / 2 < LT_QUEUE_WAKE_BYTES ? max_bytes / 2 : LT_QUEUE_WAKE_BYTES;
+    if (!q->wake_bytes)
+        q->wake_bytes = 1;
     q->dropped = 0;
     q->closing = false;
+}
+
+bool lt_queue_due_locked(const struct lt_queue *q)
+{
+    return q->closing || q->n >= q->wake_at || q->bytes >= q->wake_bytes;
 }
 
 static size_t weight(const struct lt_exchange *x)
@@ -49,7 +58,8 @@ int lt_queue_push(struct lt_queue *q, struct lt_exchange *x)
     q->tail = x;
     q->n++;
     q->bytes += w;
-    if (q->n == q->wake_at)
+    /* Signal on the crossing only: the consumer takes the whole list when it runs. */
+    if (q->n == q->wake_at || (q->bytes >= q->wake_bytes && q->bytes - w < q->wake_bytes))
         pthread_cond_signal(&q->cond);
     pthread_mutex_unlock(&q->lock);
     return 0;

@@ -11,26 +11,38 @@
 #include "../preload/exchange.h"
 
 /** A FIFO of finished exchanges bounded in count and in buffered bytes. The lock is held
- *  only for O(1) list operations. `cond` wakes the consumer. */
+ *  only for O(1) list operations. `cond` wakes the consumer when a batch's worth of
+ *  exchanges is queued, or when the bodies they hold pass `wake_bytes`: the consumer then
+ *  turns them into spans, which are far smaller, and the host's heap stops growing. */
 struct lt_queue {
     pthread_mutex_t lock;
     pthread_cond_t cond;
     struct lt_exchange *head, *tail;
-    size_t n;         /* exchanges queued */
-    size_t bytes;     /* body bytes they hold */
-    size_t max_n;     /* OTEL_BSP_MAX_QUEUE_SIZE */
-    size_t max_bytes; /* LLMTAP_MAX_QUEUE_BYTES */
-    size_t wake_at;   /* signal the consumer when n reaches this (the batch size) */
-    uint64_t dropped; /* exchanges refused because the queue was full */
-    bool closing;     /* shutdown requested: the consumer drains and stops */
+    size_t n;          /* exchanges queued */
+    size_t bytes;      /* bytes they hold (records and body buffers) */
+    size_t max_n;      /* OTEL_BSP_MAX_QUEUE_SIZE */
+    size_t max_bytes;  /* LLMTAP_MAX_QUEUE_BYTES, 0 for no bound */
+    size_t wake_at;    /* signal the consumer when n reaches this (the batch size) */
+    size_t wake_bytes; /* ... or when bytes reaches this */
+    uint64_t dropped;  /* exchanges refused because the queue was full */
+    bool closing;      /* shutdown requested: the consumer drains and stops */
 };
 
 /** Initialise a condition variable whose timed waits use CLOCK_MONOTONIC (immune to wall
  *  clock jumps). */
 void lt_cond_init_monotonic(pthread_cond_t *c);
 
-/** Initialise an empty queue with its bounds. */
+/** The queued bytes (LT_QUEUE_WAKE_BYTES, or half of a smaller `max_bytes`) that wake the
+ *  consumer before a batch is full. */
+#define LT_QUEUE_WAKE_BYTES ((size_t)1 << 20)
+
+/** Initialise an empty queue with its bounds; the consumer is woken at `wake_at` exchanges
+ *  (at least 1) or LT_QUEUE_WAKE_BYTES bytes. */
 void lt_queue_init(struct lt_queue *q, size_t max_n, size_t max_bytes, size_t wake_at);
+
+/** True when the consumer should run now: `wake_at` exchanges or `wake_bytes` bytes are
+ *  queued, or the queue is closing. Caller holds `lock`. */
+bool lt_queue_due_locked(const struct lt_queue *q);
 
 /** Append `x` (ownership passes to the queue), or drop it (freed, counted) when full.
  *  Returns 0 or -ENOSPC. */

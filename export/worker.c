@@ -1,8 +1,9 @@
 /* worker.c — the exporter thread (OTel SDK spec "Batching processor"): waits on the queue
  * for OTEL_BSP_SCHEDULE_DELAY or a full batch, turns exchanges into spans (genai/ on this
- * thread, never on the host's), and ships them in batches of OTEL_BSP_MAX_EXPORT_BATCH_SIZE
- * to every configured exporter (OTLP/HTTP, JSON-lines file, console at exit). Started on
- * the first span; at exit drains within OTEL_BSP_EXPORT_TIMEOUT. */
+ * thread, never on the host's; early, when their bodies fill the queue's wake_bytes), and
+ * ships them in batches of OTEL_BSP_MAX_EXPORT_BATCH_SIZE to every configured exporter
+ * (OTLP/HTTP, JSON-lines file, console at exit). Started on the first span; at exit drains
+ * within OTEL_BSP_EXPORT_TIMEOUT. */
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -59,7 +60,9 @@ static struct {
     int file_fd;
     struct lt_resource res;
     bool have_res;
-    struct lt_otlp_scratch scratch; /* protobuf encoder buffers reused between batches */
+    struct lt_otlp_scratch scratch;     /* protobuf encoder buffers reused between batches */
+    struct lt_span *built, *built_tail; /* spans built and not shipped yet, oldest first */
+    size_t n_built;
     struct lt_span *console, *console_tail;
     size_t n_console;
     int warned_export, warned_file;
@@ -300,60 +303,77 @@ static void retire(struct lt_span *list)
     }
 }
 
-/* Turn a list of exchanges (plus an optional extra span) into spans and ship them in
- * batches. Consumes everything. */
-static void process(struct lt_exchange *xs, struct lt_span *extra, uint64_t deadline)
+/* Append `s` to the spans built and not shipped yet. */
+static void append_built(struct lt_span *s)
 {
-    struct lt_span *head = NULL, *tail = NULL;
-    size_t n = 0;
-    for (;;) {
-        struct lt_span *s = NULL;
-        if (xs) {
-            struct lt_exchange *next = xs->next;
-            s = span_of(xs);
-            lt_exchange_free(xs);
-            xs = next;
-            if (!s) {
-                uncount(&W.pending, 1); /* not a span: nothing lost */
-                continue;
-            }
-        } else if (extra) {
-            s = extra;
-            extra = NULL;
-        }
-        if (s) {
-            s->next = NULL;
-            if (tail)
-                tail->next = s;
-            else
-                head = s;
-            tail = s;
-            n++;
-        }
-        if ((!s && n) || n == lt_cfg.bsp_max_batch) {
-            ship(head, n, deadline);
-            uncount(&W.pending, n);
-            retire(head);
-            head = tail = NULL;
-            n = 0;
-        }
-        if (!s)
-            break;
+    s->next = NULL;
+    if (W.built_tail)
+        W.built_tail->next = s;
+    else
+        W.built = s;
+    W.built_tail = s;
+    W.n_built++;
+}
+
+/* Turn taken exchanges into spans (appended to W.built) and free them at once: their
+ * bodies go back to the allocator now, not when the batch ships. Consumes the list. */
+static void build(struct lt_exchange *xs)
+{
+    while (xs) {
+        struct lt_exchange *next = xs->next;
+        struct lt_span *s = span_of(xs);
+        lt_exchange_free(xs);
+        xs = next;
+        if (s)
+            append_built(s);
+        else
+            uncount(&W.pending, 1); /* not a span: nothing lost */
     }
 }
 
+/* Ship the built spans in batches of OTEL_BSP_MAX_EXPORT_BATCH_SIZE, oldest first: the full
+ * batches only, or every span when `all`. */
+static void ship_built(bool all, uint64_t deadline)
+{
+    size_t max = lt_cfg.bsp_max_batch ? lt_cfg.bsp_max_batch : 1;
+    while (W.n_built >= max || (all && W.n_built)) {
+        struct lt_span *head = W.built, *tail = head;
+        size_t n = 1;
+        for (; n < max && tail->next; n++)
+            tail = tail->next;
+        W.built = tail->next;
+        if (!W.built)
+            W.built_tail = NULL;
+        tail->next = NULL;
+        W.n_built -= n;
+        ship(head, n, deadline);
+        uncount(&W.pending, n);
+        retire(head);
+    }
+}
+
+/* The exporter thread. It runs when a batch is complete (the spans built so far plus the
+ * queued exchanges), when the schedule delay has passed, at exit, and whenever the queued
+ * bodies pass the queue's wake_bytes: then it only builds spans, and ships on the usual
+ * schedule. */
 static void *worker_main(void *arg)
 {
     lt_guard = 1; /* everything this thread does passes through the hooks untraced */
     setup_exporters();
 
+    size_t batch = lt_cfg.bsp_max_batch ? lt_cfg.bsp_max_batch : 1;
+    uint64_t delay_ns = (uint64_t)lt_cfg.bsp_delay_ms * 1000000u;
+    uint64_t wake = mono_ns() + delay_ns;
     pthread_mutex_lock(&W.q.lock);
     for (;;) {
-        uint64_t wake = mono_ns() + (uint64_t)lt_cfg.bsp_delay_ms * 1000000u;
-        while (!W.q.closing && W.q.n < W.q.wake_at) {
+        W.q.wake_at = W.n_built < batch ? batch - W.n_built : 1;
+        bool timer = false;
+        while (!lt_queue_due_locked(&W.q)) {
             struct timespec ts = ts_of(wake);
-            if (pthread_cond_timedwait(&W.q.cond, &W.q.lock, &ts) == ETIMEDOUT)
+            if (pthread_cond_timedwait(&W.q.cond, &W.q.lock, &ts) == ETIMEDOUT) {
+                timer = true;
                 break;
+            }
         }
         size_t taken = W.q.n;
         struct lt_exchange *xs = lt_queue_take_locked(&W.q);
@@ -364,17 +384,25 @@ static void *worker_main(void *arg)
         count(&W.pending, taken + (root ? 1 : 0));
         pthread_mutex_unlock(&W.q.lock);
 
-        uint64_t deadline = mono_ns() + (uint64_t)lt_cfg.bsp_export_timeout_ms * 1000000u;
-        if (closing) {
-            /* Finish before the exiting thread stops waiting: after that the process tears
-             * down libraries this thread may be using. */
-            deadline = W.exit_deadline > EXIT_MARGIN_NS ? W.exit_deadline - EXIT_MARGIN_NS : 0;
-            if (__atomic_load_n(&W.collector_down, __ATOMIC_RELAXED) &&
-                deadline > mono_ns() + 1000000000u)
-                deadline = mono_ns() + 1000000000u; /* it was down before: one short try */
+        build(xs);
+        if (root)
+            append_built(root);
+        bool due = closing || timer || mono_ns() >= wake;
+        if (due || W.n_built >= batch) {
+            uint64_t deadline = mono_ns() + (uint64_t)lt_cfg.bsp_export_timeout_ms * 1000000u;
+            if (closing) {
+                /* Finish before the exiting thread stops waiting: after that the process
+                 * tears down libraries this thread may be using. */
+                deadline = W.exit_deadline > EXIT_MARGIN_NS ? W.exit_deadline - EXIT_MARGIN_NS : 0;
+                if (__atomic_load_n(&W.collector_down, __ATOMIC_RELAXED) &&
+                    deadline > mono_ns() + 1000000000u)
+                    deadline = mono_ns() + 1000000000u; /* it was down before: one short try */
+            }
+            W.closing = closing;
+            ship_built(due, deadline);
+            if (due)
+                wake = mono_ns() + delay_ns;
         }
-        W.closing = closing;
-        process(xs, root, deadline);
 
         if (closing) {
             lt_otlp_scratch_free(&W.scratch);
@@ -550,6 +578,9 @@ void lt_export_atfork_child(void)
     W.in_client = W.abandoned = W.loading = false;
     lt_span_free(W.root);
     W.root = NULL;
+    lt_span_free_list(W.built);
+    W.built = W.built_tail = NULL;
+    W.n_built = 0;
     lt_span_free_list(W.console);
     W.console = W.console_tail = NULL;
     W.n_console = 0;

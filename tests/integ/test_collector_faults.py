@@ -22,7 +22,7 @@ import time
 import pytest
 
 import conftest
-from integ_util import KIND_CLIENT, KIND_INTERNAL, PY, exchange_spans
+from integ_util import KIND_CLIENT, KIND_INTERNAL, PY, exchange_spans, py_cmd, run_both
 from otlp_receiver import normalize
 from test_export import closed_port
 
@@ -243,6 +243,22 @@ def test_collector_partial_success(run, mock, rcv, protocol):
     assert reqs[0].get("partial") == (1, "1 span rejected:\nquota exceeded")
     assert all(r["status"] == 200 for r in reqs)
     assert len(assert_not_resent(rcv)) == N_SPANS
+
+
+def test_queue_bytes_reclaimed_before_schedule(run, mock, rcv):
+    """Bodies do not wait for the schedule delay: once the queued ones pass half of
+    LLMTAP_MAX_QUEUE_BYTES the exporter turns them into spans and frees them, so a byte bound
+    well below what the exchanges hold together drops nothing; the spans still go out on the
+    schedule (here: the flush at exit, one request)."""
+    n = 24
+    env = {"OTEL_BSP_SCHEDULE_DELAY": "60000", "LLMTAP_MAX_QUEUE_BYTES": "65536"}
+    r = run_both(run, py_cmd("py_http_client", mock, stream=True, extra=["--keepalive", str(n)]),
+                 env=env)
+    assert_no_drops(r.err)
+    rcv.wait_for(lambda rv: len(exchange_spans(rv.spans())) >= n, 5)
+    assert len(exchange_spans(rcv.spans())) == n
+    assert len(rcv.requests) == 1, rcv.times()
+    assert len(assert_not_resent(rcv)) == n + 1
 
 
 # --------------------------------------------------------------------------- queue overflow
