@@ -5,20 +5,31 @@ without llmtap, with llmtap (LD_PRELOAD), and under a bpftrace uprobe+uretprobe 
 libssl's SSL_read (empty probes: the mechanism of eBPF TLS tracers), alternated within each
 round; the figure is the median over rounds of each round's ratio to its own baseline.
 
+Each round also runs the download without llmtap a second time ("none_again", an A/A
+control): its ratio to the first shows how far noise alone moves a round's ratio. And the
+same ratio is counted in instructions: curl under callgrind (all threads) at 4 and 16 MiB,
+without and with llmtap, each side fitted as fixed + slope x MiB and extrapolated to SIZE.
+
 measure(repo, quick) -> dict:
   {"size_mib": int, "rounds": int,
-   "cpu_s": {"none": median s, "llmtap": median s, "bpftrace": median s or absent},
+   "cpu_s": {"none": median s, "llmtap": median s, "bpftrace": median s or absent,
+             "none_again": median s},
    "ratio_llmtap": median of per-round llmtap/none, "ratio_bpftrace": same or None,
+   "ratio_aa": median of per-round none_again/none, "ratios": per-round ratios by mode,
+   "ir_ratio": instruction ratio at SIZE, "ir_added_per_mib", "ir_one_time_added",
    "bpftrace": "ok" | "not available here: <reason>",
    "ssl_read_calls": SSL_read calls per download counted by bpftrace (or absent),
    "target": 1.01, "pass": ratio_llmtap <= target}
 Standalone: `python3 tests/bench/download.py [--quick] [--rounds N]` prints it as one JSON
 line. The server: `download.py serve CERT KEY SIZE` prints "PORT n", then answers every
-GET with SIZE bytes (Content-Length, pre-built 1 MiB block sent with sendall)."""
+GET with SIZE bytes (or N for a path ending in ?bytes=N; Content-Length, pre-built 1 MiB
+block sent with sendall)."""
 
 import argparse
+import glob
 import json
 import os
+import re
 import select
 import shutil
 import socket
@@ -36,6 +47,7 @@ import sse_server as S  # noqa: E402
 LIBSSL = "/lib/x86_64-linux-gnu/libssl.so.3"
 TARGET = 1.01
 BLOCK = 1 << 20
+IR_MIB = (4, 16)  # download sizes of the callgrind runs behind the instruction ratio
 
 
 class _Handler(socketserver.BaseRequestHandler):
@@ -47,6 +59,9 @@ class _Handler(socketserver.BaseRequestHandler):
                 return
             buf += d
         size = self.server.size
+        m = re.search(rb"^GET [^ ]*[?&]bytes=(\d+)", buf)
+        if m:
+            size = int(m.group(1))
         conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n"
                      b"Content-Length: %d\r\nConnection: close\r\n\r\n" % size)
         block = memoryview(self.server.block)
@@ -152,8 +167,12 @@ def measure(repo, quick=False, rounds=None):
     try:
         port = int(srv.stdout.readline().split()[1])
         curl = shutil.which("curl")
-        argv = [curl, "-sS", "--http1.1", "-o", "/dev/null", "--cacert", cert,
-                "https://localhost:%d/blob" % port]
+        def argv_of(nbytes=None):
+            q = "?bytes=%d" % nbytes if nbytes is not None else ""
+            return [curl, "-sS", "--http1.1", "-o", "/dev/null", "--cacert", cert,
+                    "https://localhost:%d/blob%s" % (port, q)]
+
+        argv = argv_of()
         env_none = S.clean_env()
         env_tap = S.llmtap_env(repo, "http://127.0.0.1:%d" % S.free_port())
         # Probe bpftrace once, quickly; on failure say why and go on without it.
@@ -164,11 +183,14 @@ def measure(repo, quick=False, rounds=None):
         except (RuntimeError, OSError) as e:
             bpf_ok = False
             res["bpftrace"] = "not available here: %s" % e
-        cpu = {"none": [], "llmtap": [], "bpftrace": []}
-        ratios = {"llmtap": [], "bpftrace": []}
+        cpu = {"none": [], "llmtap": [], "bpftrace": [], "none_again": []}
+        ratios = {"llmtap": [], "bpftrace": [], "none_again": []}
         cpu_of(argv, env_none)  # warm the page cache and the server
         for i in range(rounds):
-            order = ["none", "llmtap", "bpftrace"] if bpf_ok else ["none", "llmtap"]
+            # none_again: the same run without llmtap a second time (A/A). Its ratio to
+            # `none` is what noise alone gives this round.
+            order = ["none", "llmtap", "bpftrace", "none_again"] if bpf_ok else \
+                ["none", "llmtap", "none_again"]
             if i % 2:
                 order.reverse()
             got = {}
@@ -190,6 +212,9 @@ def measure(repo, quick=False, rounds=None):
         res["cpu_s_all"] = cpu
         res["ratio_llmtap"] = S.median(ratios["llmtap"])
         res["ratio_bpftrace"] = S.median(ratios["bpftrace"]) if ratios["bpftrace"] else None
+        res["ratios"] = ratios
+        res["ratio_aa"] = S.median(ratios["none_again"])
+        res.update(instruction_ratio(argv_of, env_none, env_tap, size_mib, tmp))
         if calls:
             res["ssl_read_calls"] = int(S.median(calls))
         res["pass"] = res["ratio_llmtap"] <= TARGET
@@ -198,6 +223,44 @@ def measure(repo, quick=False, rounds=None):
         srv.wait()
         shutil.rmtree(tmp, ignore_errors=True)
     return res
+
+
+def callgrind_ir(argv, env, out):
+    """Instructions (callgrind Ir) of one run of argv, all threads summed."""
+    for f in glob.glob(out + "*"):
+        os.unlink(f)
+    subprocess.run(["valgrind", "--tool=callgrind", "--separate-threads=yes",
+                    "--callgrind-out-file=" + out] + argv, env=env, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL, check=True)
+    total = 0
+    for f in glob.glob(out + "*"):
+        with open(f) as fh:
+            for line in fh:
+                if line.startswith("summary:"):
+                    total += int(line.split()[1])
+        os.unlink(f)
+    return total
+
+
+def instruction_ratio(argv_of, env_none, env_tap, size_mib, tmp):
+    """The download's instruction ratio with/without llmtap, from callgrind runs of curl at
+    IR_MIB[0] and IR_MIB[1] MiB extrapolated linearly to size_mib (Ir = fixed + slope x
+    MiB on each side). Load does not change instruction counts."""
+    lo, hi = IR_MIB
+    ir = {}
+    for name, env in (("none", env_none), ("llmtap", env_tap)):
+        for mib in (lo, hi):
+            ir[name, mib] = callgrind_ir(argv_of(mib << 20), env,
+                                         os.path.join(tmp, "cg.%s.%d" % (name, mib)))
+    fit = {}
+    for name in ("none", "llmtap"):
+        slope = (ir[name, hi] - ir[name, lo]) / (hi - lo)
+        fit[name] = (ir[name, lo] - slope * lo, slope)
+    at = {k: a + b * size_mib for k, (a, b) in fit.items()}
+    return {"ir_mib": [lo, hi], "ir": {"%s_%d" % k: v for k, v in ir.items()},
+            "ir_added_per_mib": fit["llmtap"][1] - fit["none"][1],
+            "ir_one_time_added": fit["llmtap"][0] - fit["none"][0],
+            "ir_ratio": at["llmtap"] / at["none"]}
 
 
 def main():

@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """Issue 5, item 3: the cost of streamed LLM exchanges under llmtap.
 
-Two measurements, each A/B alternated (without llmtap, with, without, with, ...) and reported
-as medians, so a noisy shared machine hits both sides alike:
+Two measurements, each A/B alternated (without llmtap, with, without again; the order
+reversed every other round; the second run without llmtap is an A/A control that shows what
+noise alone gives) and reported as medians, so a noisy shared machine hits both sides alike:
 
 (a) Whole process, real client. A Python ``http.client`` script makes EXCHANGES (300) POST
     /v1/chat/completions requests on one keep-alive HTTPS connection to a local TLS server
@@ -138,14 +139,21 @@ def measure_python(lib, ca, receiver, server, exchanges, rounds, content):
     with open(script, "w") as f:
         f.write(CLIENT)
     argv = [PYTHON, script, str(server.port), ca, str(exchanges)]
-    ratios, per_event, cpu_a, cpu_b, wall_a, wall_b = [], [], [], [], [], []
+    ratios, per_event, cpu_a, cpu_b, wall_a, wall_b, aa = [], [], [], [], [], [], []
     events = None
     before = receiver.requests
     try:
         run_child(argv, base_env())  # warm the page cache
-        for _ in range(rounds):
-            out_a, ca, wa, _ = run_child(argv, base_env())
-            out_b, cb, wb, _ = run_child(argv, agent_env(lib, receiver, content))
+        for i in range(rounds):
+            # Without, with, and without again (the A/A control: what noise alone gives);
+            # the order is reversed every other round.
+            order = ["a", "b", "a2"] if i % 2 == 0 else ["a2", "b", "a"]
+            got = {}
+            for mode in order:
+                env = agent_env(lib, receiver, content) if mode == "b" else base_env()
+                got[mode] = run_child(argv, env)
+            (out_a, ca, wa, _), (out_b, cb, wb, _) = got["a"], got["b"]
+            aa.append(got["a2"][1] / ca)
             ja, jb = json.loads(out_a), json.loads(out_b)
             events = ja["events"]
             if jb["events"] != events:
@@ -161,6 +169,8 @@ def measure_python(lib, ca, receiver, server, exchanges, rounds, content):
     return {
         "cpu_ratio": round(_median(ratios), 4),
         "cpu_ratios": [round(r, 4) for r in ratios],
+        "cpu_ratio_aa": round(_median(aa), 4),
+        "cpu_ratios_aa": [round(r, 4) for r in aa],
         "cpu_s_without": round(_median(cpu_a), 4),
         "cpu_s_with": round(_median(cpu_b), 4),
         "wall_s_without": round(_median(wall_a), 4),
@@ -360,6 +370,7 @@ def measure(repo=REPO, quick=False, lib=None):
               "host_ns_per_event": bool}}
 
     (a) entries: cpu_ratio (median of per-round with/without process CPU), cpu_ratios,
+    cpu_ratio_aa / cpu_ratios_aa (the same without llmtap twice per round: the A/A control),
     cpu_s_without/with, wall_s_without/with, host_ns_per_event (main thread, Python),
     events, export_requests. (a') entries (instructions, all threads of the client, content
     off; formulas in the module docstring): python_ir_per_event_without (Python's own work
