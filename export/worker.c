@@ -37,6 +37,12 @@
                                      export */
 #define FORK_WAIT_NS 2000000000u /* fork() waits at most this long for libcurl's loading */
 
+/* A FIFO of spans linked by `next` (exporter thread only). */
+struct span_list {
+    struct lt_span *head, *tail;
+    size_t n;
+};
+
 /* Module state. `q.lock` also guards started/done/root. */
 static struct {
     struct lt_queue q;
@@ -60,11 +66,9 @@ static struct {
     int file_fd;
     struct lt_resource res;
     bool have_res;
-    struct lt_otlp_scratch scratch;     /* protobuf encoder buffers reused between batches */
-    struct lt_span *built, *built_tail; /* spans built and not shipped yet, oldest first */
-    size_t n_built;
-    struct lt_span *console, *console_tail;
-    size_t n_console;
+    struct lt_otlp_scratch scratch; /* protobuf encoder buffers reused between batches */
+    struct span_list built;         /* spans built and not shipped yet, oldest first */
+    struct span_list console;       /* spans kept for the exit-time console tree */
     int warned_export, warned_file;
     /* Loss accounting, reported once at exit (lt_export_shutdown). Written by the exporter
      * thread with atomics, read by the exiting thread, which may stop waiting for it. */
@@ -283,36 +287,36 @@ static void ship(struct lt_span *batch, size_t n, uint64_t deadline)
     free(json);
 }
 
+/* Append `s` to `l`. */
+static void span_list_push(struct span_list *l, struct lt_span *s)
+{
+    s->next = NULL;
+    if (l->tail)
+        l->tail->next = s;
+    else
+        l->head = s;
+    l->tail = s;
+    l->n++;
+}
+
+/* Free every span of `l` and empty it. */
+static void span_list_free(struct span_list *l)
+{
+    lt_span_free_list(l->head);
+    *l = (struct span_list){0};
+}
+
 /* Keep spans for the console tree, or free them. */
 static void retire(struct lt_span *list)
 {
     while (list) {
         struct lt_span *next = list->next;
-        list->next = NULL;
-        if (lt_cfg.export_console && W.n_console < CONSOLE_MAX_SPANS) {
-            if (W.console_tail)
-                W.console_tail->next = list;
-            else
-                W.console = list;
-            W.console_tail = list;
-            W.n_console++;
-        } else {
+        if (lt_cfg.export_console && W.console.n < CONSOLE_MAX_SPANS)
+            span_list_push(&W.console, list);
+        else
             lt_span_free(list);
-        }
         list = next;
     }
-}
-
-/* Append `s` to the spans built and not shipped yet. */
-static void append_built(struct lt_span *s)
-{
-    s->next = NULL;
-    if (W.built_tail)
-        W.built_tail->next = s;
-    else
-        W.built = s;
-    W.built_tail = s;
-    W.n_built++;
 }
 
 /* Turn taken exchanges into spans (appended to W.built) and free them at once: their
@@ -325,7 +329,7 @@ static void build(struct lt_exchange *xs)
         lt_exchange_free(xs);
         xs = next;
         if (s)
-            append_built(s);
+            span_list_push(&W.built, s);
         else
             uncount(&W.pending, 1); /* not a span: nothing lost */
     }
@@ -336,16 +340,16 @@ static void build(struct lt_exchange *xs)
 static void ship_built(bool all, uint64_t deadline)
 {
     size_t max = lt_cfg.bsp_max_batch ? lt_cfg.bsp_max_batch : 1;
-    while (W.n_built >= max || (all && W.n_built)) {
-        struct lt_span *head = W.built, *tail = head;
+    while (W.built.n >= max || (all && W.built.n)) {
+        struct lt_span *head = W.built.head, *tail = head;
         size_t n = 1;
         for (; n < max && tail->next; n++)
             tail = tail->next;
-        W.built = tail->next;
-        if (!W.built)
-            W.built_tail = NULL;
+        W.built.head = tail->next;
+        if (!W.built.head)
+            W.built.tail = NULL;
         tail->next = NULL;
-        W.n_built -= n;
+        W.built.n -= n;
         ship(head, n, deadline);
         uncount(&W.pending, n);
         retire(head);
@@ -366,7 +370,7 @@ static void *worker_main(void *arg)
     uint64_t wake = mono_ns() + delay_ns;
     pthread_mutex_lock(&W.q.lock);
     for (;;) {
-        W.q.wake_at = W.n_built < batch ? batch - W.n_built : 1;
+        W.q.wake_at = W.built.n < batch ? batch - W.built.n : 1;
         bool timer = false;
         while (!lt_queue_due_locked(&W.q)) {
             struct timespec ts = ts_of(wake);
@@ -386,9 +390,9 @@ static void *worker_main(void *arg)
 
         build(xs);
         if (root)
-            append_built(root);
+            span_list_push(&W.built, root);
         bool due = closing || timer || mono_ns() >= wake;
-        if (due || W.n_built >= batch) {
+        if (due || W.built.n >= batch) {
             uint64_t deadline = mono_ns() + (uint64_t)lt_cfg.bsp_export_timeout_ms * 1000000u;
             if (closing) {
                 /* Finish before the exiting thread stops waiting: after that the process
@@ -407,7 +411,7 @@ static void *worker_main(void *arg)
         if (closing) {
             lt_otlp_scratch_free(&W.scratch);
             if (lt_cfg.export_console && W.have_res)
-                lt_console_write(2, &W.res, W.console);
+                lt_console_write(2, &W.res, W.console.head);
             if (W.transport)
                 lt_transport_thread_stop(); /* before `done`: exit handlers may follow it */
             pthread_mutex_lock(&W.q.lock);
@@ -578,12 +582,8 @@ void lt_export_atfork_child(void)
     W.in_client = W.abandoned = W.loading = false;
     lt_span_free(W.root);
     W.root = NULL;
-    lt_span_free_list(W.built);
-    W.built = W.built_tail = NULL;
-    W.n_built = 0;
-    lt_span_free_list(W.console);
-    W.console = W.console_tail = NULL;
-    W.n_console = 0;
+    span_list_free(&W.built);
+    span_list_free(&W.console);
     W.export_dropped = W.rejected = W.pending = 0;
     W.last_status = W.last_rc = 0;
     W.reject_msg[0] = '\0';
