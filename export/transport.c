@@ -731,6 +731,18 @@ int64_t lt_transport_rejected(const struct lt_transport *t, const char **message
     return t ? t->rejected : 0;
 }
 
+/* An attempt's libcurl timeout in ms (at least 1) from `now` to `dl` (CLOCK_MONOTONIC ns),
+ * or OTEL_EXPORTER_OTLP_TIMEOUT when that is shorter. */
+static long attempt_ms(const struct lt_transport *t, uint64_t now, uint64_t dl)
+{
+    uint64_t ms = (dl - now) / 1000000ULL;
+    if (t->cfg.timeout_ms && t->cfg.timeout_ms < ms)
+        ms = t->cfg.timeout_ms;
+    if (ms > INT_MAX) /* no per-attempt limit and no real deadline: ~24 days */
+        ms = INT_MAX;
+    return ms ? (long)ms : 1;
+}
+
 /* Returns 0 (2xx), -EPROTO (non-retryable status), -EAGAIN (retryable failures until the
  * deadline: last one a 429/502/503/504 or a dropped connection, or a Retry-After from an
  * earlier send that ends after the deadline), -ECONNREFUSED (last attempt could not connect
@@ -786,28 +798,14 @@ int lt_transport_send_reach(struct lt_transport *t, const void *body, size_t len
      * one has, a timeout no longer means "nobody there": the receiver may have the spans. */
     bool reached = reach_by_ns == UINT64_MAX;
     for (unsigned attempt = 0;; attempt++) {
-        uint64_t now = now_ns(), dl = effective_deadline(t, deadline_ns);
-        if (!reached && reach_by_ns < dl)
-            dl = reach_by_ns;
+        uint64_t now = now_ns(), full = effective_deadline(t, deadline_ns);
+        uint64_t dl = reached || full < reach_by_ns ? full : reach_by_ns;
         if (now >= dl || dl - now < MIN_ATTEMPT_NS)
             break;
-        uint64_t left_ms = (dl - now) / 1000000ULL;
-        uint64_t to_ms =
-            t->cfg.timeout_ms && t->cfg.timeout_ms < left_ms ? t->cfg.timeout_ms : left_ms;
-        if (to_ms > INT_MAX) /* no per-attempt limit and no real deadline: ~24 days */
-            to_ms = INT_MAX;
-        uint64_t full_ms = to_ms;
-        if (!reached) {
-            /* Only the connection is bounded by reach_by_ns; a request on its way may use
-             * the whole deadline. */
-            uint64_t full_left = (effective_deadline(t, deadline_ns) - now) / 1000000ULL;
-            full_ms =
-                t->cfg.timeout_ms && t->cfg.timeout_ms < full_left ? t->cfg.timeout_ms : full_left;
-            if (full_ms > INT_MAX)
-                full_ms = INT_MAX;
-        }
-        curl.easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, reached ? 0L : (long)(to_ms ? to_ms : 1));
-        curl.easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)(full_ms ? full_ms : 1));
+        /* Only the connection is bounded by reach_by_ns; a request on its way may use the
+         * whole deadline. */
+        curl.easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, reached ? 0L : attempt_ms(t, now, dl));
+        curl.easy_setopt(h, CURLOPT_TIMEOUT_MS, attempt_ms(t, now, full));
         t->retry_after_ns = -1;
         t->resp_len = 0;
         t->resp_over = false;

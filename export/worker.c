@@ -339,7 +339,7 @@ static void build(struct lt_exchange *xs)
  * batches only, or every span when `all`. */
 static void ship_built(bool all, uint64_t deadline)
 {
-    size_t max = lt_cfg.bsp_max_batch ? lt_cfg.bsp_max_batch : 1;
+    size_t max = lt_cfg.bsp_max_batch; /* at least 1 (config.c) */
     while (W.built.n >= max || (all && W.built.n)) {
         struct lt_span *head = W.built.head, *tail = head;
         size_t n = 1;
@@ -365,19 +365,16 @@ static void *worker_main(void *arg)
     lt_guard = 1; /* everything this thread does passes through the hooks untraced */
     setup_exporters();
 
-    size_t batch = lt_cfg.bsp_max_batch ? lt_cfg.bsp_max_batch : 1;
+    size_t batch = lt_cfg.bsp_max_batch; /* at least 1 (config.c) */
     uint64_t delay_ns = (uint64_t)lt_cfg.bsp_delay_ms * 1000000u;
     uint64_t wake = mono_ns() + delay_ns;
     pthread_mutex_lock(&W.q.lock);
     for (;;) {
         W.q.wake_at = W.built.n < batch ? batch - W.built.n : 1;
-        bool timer = false;
         while (!lt_queue_due_locked(&W.q)) {
             struct timespec ts = ts_of(wake);
-            if (pthread_cond_timedwait(&W.q.cond, &W.q.lock, &ts) == ETIMEDOUT) {
-                timer = true;
+            if (pthread_cond_timedwait(&W.q.cond, &W.q.lock, &ts) == ETIMEDOUT)
                 break;
-            }
         }
         size_t taken = W.q.n;
         struct lt_exchange *xs = lt_queue_take_locked(&W.q);
@@ -391,7 +388,7 @@ static void *worker_main(void *arg)
         build(xs);
         if (root)
             span_list_push(&W.built, root);
-        bool due = closing || timer || mono_ns() >= wake;
+        bool due = closing || mono_ns() >= wake; /* the schedule delay has passed */
         if (due || W.built.n >= batch) {
             uint64_t deadline = mono_ns() + (uint64_t)lt_cfg.bsp_export_timeout_ms * 1000000u;
             if (closing) {

@@ -190,7 +190,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 if mode == "partial":
                     rec["partial"] = partial
                 elif mode == "slow":
-                    rec["slow"] = True
+                    pass  # accepted: its spans count as received
                 else:
                     # Refused on purpose: keep what it held apart from the accepted spans.
                     rec["rejected"], rec["message"] = rec["message"], None
@@ -213,11 +213,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.close_connection = True
             return None
         if fail and mode == "slow":
-            # Accepted (its spans count as received), answered late.
-            time.sleep(rcv._slow_s)
-            return self._reply(200, ctype if ctype == "application/json" else
-                               "application/x-protobuf", b"{}" if ctype == "application/json"
-                               else b"")
+            time.sleep(rcv._slow_s)  # then answered as any accepted request
+            fail = False
         if fail and mode == "partial":
             body, ptype = rcv.partial_body(ctype, *partial)
             return self._reply(200, ptype, body)

@@ -1,7 +1,7 @@
 """Makes one exchange with http.client, then os.fork()s without exec: the child makes one
 exchange on a new connection and exits normally; the parent waits for it, then makes one
 more. Every body is printed as it arrives (the parent waits, so the order is fixed).
-DRV_FORK_SETTLE_MS: milliseconds to wait before forking (test_process.FORK_ENV explains)."""
+DRV_FORK_SETTLE_MS: milliseconds to wait before forking (integ_util.FORK_ENV explains)."""
 
 import os
 import sys
