@@ -10,7 +10,16 @@ proxy_client.py.
                        and GIL stay out of the measuring process. Every request on a
                        keep-alive connection (read by Content-Length; path not checked) gets
                        the same pre-built chunked text/event-stream response, one sendall
-                       (one TLS record) per SSE event, as a provider flushes them:
+                       (one TLS record) per SSE event, as a provider flushes them, the
+                       records of one response corked (TCP_CORK) so they leave in one
+                       burst. Uncorked, one segment per record, the client waited for the
+                       next event whenever this process was not scheduled in time, and on
+                       a 2-core machine that shares its CPUs with the client and llmtap's
+                       exporter thread that changed from run to run: the client's context
+                       switches per 300-exchange run ranged from 400 to 5200 for the same
+                       variant, and each wait added CPU. Corked, the client waits once per
+                       exchange with or without llmtap, and its CPU is the cost of reading
+                       the records, which is what the benchmarks compare:
                          "count" (default, items 4 and 6): 200 events, content " word<i>",
                                  the head sent with the first event;
                          "story" (item 3, the stream tests/bench/stream_host.c builds in C):
@@ -266,8 +275,12 @@ class _SSEHandler(socketserver.BaseRequestHandler):
                     return
                 buf += d
             buf = buf[clen:]
+            # One TLS record per event, but the records of a response leave in one burst
+            # (see the module docstring: why the response is corked).
+            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 1)
             for piece in self.server.response:
                 conn.sendall(piece)
+            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 0)
 
 
 class _TLSServer(socketserver.ThreadingTCPServer):
