@@ -12,10 +12,11 @@ noise alone gives) and reported as medians, so a noisy shared machine hits both 
     one TLS record per event as a provider flushes them, the records of a response sent in
     one burst (TCP_CORK, see sse_server.py: the client then waits once per exchange, not
     whenever the server was scheduled late). The server (another process) sends pre-built
-    bytes, so its speed does not matter; only the client's CPU is measured: user+sys of the child from ``os.wait4`` rusage. With llmtap the client
-    exports to an OTLP/HTTP receiver in this process that reads and discards the bodies
-    (the exporter thread is llmtap's cost too, so it is in the ratio). Content capture off
-    (the target: ratio <= 1.05) and on. The client also reports its main thread's CPU time
+    bytes, so its speed does not matter; only the client's CPU is measured: user+sys of
+    the child from ``os.wait4`` rusage. With llmtap the client exports to an OTLP/HTTP
+    receiver in this process that reads and discards the bodies (the exporter thread is
+    llmtap's cost too, so it is in the ratio). Content capture off (the target: ratio <=
+    1.05) and on. The client also reports its main thread's CPU time
     over the exchange loop (``time.thread_time``): (with - without) / events is the host
     thread's cost per SSE event seen from Python.
 
