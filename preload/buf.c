@@ -1,6 +1,8 @@
 /* buf.c — bounded growable byte buffer (see buf.h). */
 #include "buf.h"
 
+#include "bufpool.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +13,18 @@ void lt_buf_init(struct lt_buf *b, size_t max)
     b->max = max;
 }
 
+/* First storage of a `pooled` buffer: a pooled body buffer, preferably of `want` bytes. */
+static void adopt(struct lt_buf *b, size_t want)
+{
+    size_t cap;
+    char *d = lt_bufpool_take(want, &cap);
+    if (d) {
+        b->data = d;
+        b->cap = cap;
+        d[0] = '\0';
+    }
+}
+
 int lt_buf_append(struct lt_buf *b, const void *p, size_t n)
 {
     if (b->max && b->len + n > b->max) {
@@ -19,6 +33,8 @@ int lt_buf_append(struct lt_buf *b, const void *p, size_t n)
     }
     if (n == 0)
         return 0;
+    if (!b->data && b->pooled)
+        adopt(b, b->len + n);
     if (b->len + n > b->cap || !b->data) {
         size_t want = b->cap ? b->cap : 256;
         while (want < b->len + n)
@@ -43,6 +59,8 @@ int lt_buf_reserve(struct lt_buf *b, size_t n)
 {
     if (b->max && n > b->max)
         n = b->max;
+    if (!b->data && b->pooled)
+        adopt(b, n);
     if (n <= b->cap && b->data)
         return 0;
     char *nd = realloc(b->data, n + 1);
@@ -65,7 +83,8 @@ void lt_buf_reset(struct lt_buf *b)
 
 void lt_buf_cleanup(struct lt_buf *b)
 {
-    free(b->data);
+    if (!b->pooled || !lt_bufpool_give(b->data, b->cap))
+        free(b->data);
     b->data = NULL;
     b->len = b->cap = 0;
     b->truncated = false;

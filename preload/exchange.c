@@ -10,6 +10,7 @@ struct lt_exchange *lt_exchange_new(size_t max_body)
         return NULL;
     lt_buf_init(&x->req_body, max_body);
     lt_buf_init(&x->resp_body, max_body);
+    x->req_body.pooled = x->resp_body.pooled = true; /* their pages are reused (bufpool.h) */
     return x;
 }
 

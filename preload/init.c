@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "../export/export.h"
+#include "bufpool.h"
 #include "config.h"
 #include "conn.h"
 #include "guard.h"
@@ -41,6 +42,7 @@ static void fork_child(void)
     lt_pid = (int)getpid();
     fork_child_process = true;
     lt_conn_after_fork();
+    lt_bufpool_after_fork();
     lt_export_atfork_child();
     lt_process_after_fork();
 }

@@ -30,6 +30,7 @@ proxy_client.py.
                        hang=True: accepts and never answers
   clean_env / llmtap_env   child environments without / with the agent
   run_child            run a program, (stdout, user+sys CPU s, wall s, stderr) via os.wait4
+  run_child_rusage     the same with the child's whole rusage in place of the CPU seconds
 """
 
 import json
@@ -135,6 +136,13 @@ def run_child(argv, env):
     """Run `argv` with `env`, reaping it with os.wait4 so its rusage (user+sys, all its
     threads) is exact. Returns (stdout, cpu_s, wall_s, stderr); raises RuntimeError when it
     exits non-zero."""
+    out, ru, wall, err = run_child_rusage(argv, env)
+    return out, ru.ru_utime + ru.ru_stime, wall, err
+
+
+def run_child_rusage(argv, env):
+    """run_child(), but the child's whole rusage (os.wait4) in place of its CPU seconds:
+    (stdout, rusage, wall_s, stderr)."""
     t0 = time.monotonic()
     p = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     out_chunks, err_chunks = [], []
@@ -156,7 +164,7 @@ def run_child(argv, env):
     err = b"".join(err_chunks).decode(errors="replace")
     if p.returncode != 0:
         raise RuntimeError("%s exited %d: %s" % (argv[0], p.returncode, err[-800:]))
-    return out, ru.ru_utime + ru.ru_stime, wall, err
+    return out, ru, wall, err
 
 
 # --------------------------------------------------------------------------- the streams

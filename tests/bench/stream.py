@@ -142,6 +142,7 @@ def measure_python(lib, ca, receiver, server, exchanges, rounds, content):
         f.write(CLIENT)
     argv = [PYTHON, script, str(server.port), ca, str(exchanges)]
     ratios, per_event, cpu_a, cpu_b, wall_a, wall_b, aa = [], [], [], [], [], [], []
+    faults = []  # minor page faults added per exchange, per round
     events = None
     before = receiver.requests
     try:
@@ -150,12 +151,14 @@ def measure_python(lib, ca, receiver, server, exchanges, rounds, content):
             # Without, with, and without again (the A/A control: what noise alone gives);
             # the order is reversed every other round.
             order = ["a", "b", "a2"] if i % 2 == 0 else ["a2", "b", "a"]
-            got = {}
+            got, ru = {}, {}
             for mode in order:
                 env = agent_env(lib, receiver, content) if mode == "b" else base_env()
-                got[mode] = run_child(argv, env)
+                so, ru[mode], wall, se = S.run_child_rusage(argv, env)
+                got[mode] = (so, ru[mode].ru_utime + ru[mode].ru_stime, wall, se)
             (out_a, ca, wa, _), (out_b, cb, wb, _) = got["a"], got["b"]
             aa.append(got["a2"][1] / ca)
+            faults.append((ru["b"].ru_minflt - ru["a"].ru_minflt) / exchanges)
             ja, jb = json.loads(out_a), json.loads(out_b)
             events = ja["events"]
             if jb["events"] != events:
@@ -178,6 +181,7 @@ def measure_python(lib, ca, receiver, server, exchanges, rounds, content):
         "wall_s_without": round(_median(wall_a), 4),
         "wall_s_with": round(_median(wall_b), 4),
         "host_ns_per_event": round(_median(per_event), 1),
+        "minflt_added_per_exchange": round(_median(faults), 2),
         "events": events,
         "export_requests": receiver.requests - before,
     }
@@ -374,7 +378,9 @@ def measure(repo=REPO, quick=False, lib=None):
     (a) entries: cpu_ratio (median of per-round with/without process CPU), cpu_ratios,
     cpu_ratio_aa / cpu_ratios_aa (the same without llmtap twice per round: the A/A control),
     cpu_s_without/with, wall_s_without/with, host_ns_per_event (main thread, Python),
-    events, export_requests. (a') entries (instructions, all threads of the client, content
+    minflt_added_per_exchange (the process's minor page faults with - without, over the
+    exchanges: a count that machine load does not move, and a cost that instructions do not
+    show: a fault is microseconds of kernel time on a VM), events, export_requests. (a') entries (instructions, all threads of the client, content
     off; formulas in the module docstring): python_ir_per_event_without (Python's own work
     per SSE event), ir_added_per_event (llmtap's, all threads) and its split
     ir_added_per_event_main (the "-01" thread) / ir_added_per_event_other (the exporter),
