@@ -5,8 +5,12 @@ without llmtap, with llmtap (LD_PRELOAD), and under a bpftrace uprobe+uretprobe 
 libssl's SSL_read (empty probes: the mechanism of eBPF TLS tracers), alternated within each
 round; the figure is the median over rounds of each round's ratio to its own baseline.
 
-Each round also runs the download without llmtap a second time ("none_again", an A/A
-control): its ratio to the first shows how far noise alone moves a round's ratio. And the
+Each round runs the download without llmtap twice, first and last ("none", "none_again"; the
+order reversed every other round): the round's baseline is their mean, so a drift of the
+machine's speed within the round cancels, and their ratio none_again/none is an A/A control
+that shows how far noise alone moves a round's figure. On a machine with two CPUs or more
+the server runs on CPU 0 and curl on CPU 1 (sched_setaffinity; every mode alike): curl's
+CPU time then no longer depends on where the scheduler put it beside the server. And the
 same ratio is counted in instructions: curl under callgrind (all threads) at 4 and 16 MiB,
 without and with llmtap, each side fitted as fixed + slope x MiB and extrapolated to SIZE.
 
@@ -14,14 +18,15 @@ measure(repo, quick) -> dict:
   {"size_mib": int, "rounds": int,
    "cpu_s": {"none": median s, "llmtap": median s, "bpftrace": median s or absent,
              "none_again": median s},
-   "ratio_llmtap": median of per-round llmtap/none, "ratio_bpftrace": same or None,
+   "ratio_llmtap": median of per-round llmtap/baseline, "ratio_bpftrace": same or None,
    "ratio_aa": median of per-round none_again/none, "ratios": per-round ratios by mode,
    "ir_ratio": instruction ratio at SIZE, "ir_added_per_mib", "ir_one_time_added",
    "bpftrace": "ok" | "not available here: <reason>",
    "ssl_read_calls": SSL_read calls per download counted by bpftrace (or absent),
+   "pinned": [server CPU, curl CPU] or None,
    "target": 1.01, "pass": ratio_llmtap <= target}
 Standalone: `python3 tests/bench/download.py [--quick] [--rounds N]` prints it as one JSON
-line. The server: `download.py serve CERT KEY SIZE` prints "PORT n", then answers every
+line. The server: `download.py serve CERT KEY SIZE [CPU]` prints "PORT n", then answers every
 GET with SIZE bytes (or N for a path ending in ?bytes=N; Content-Length, pre-built 1 MiB
 block sent with sendall)."""
 
@@ -94,10 +99,24 @@ class _Server(socketserver.ThreadingTCPServer):
         pass
 
 
-def cpu_of(argv, env):
-    """Run argv; return (exit status, user+sys CPU seconds of that child)."""
-    pid = os.posix_spawn(argv[0], argv, env, file_actions=[
-        (os.POSIX_SPAWN_OPEN, 1, "/dev/null", os.O_WRONLY, 0)])
+def pinning():
+    """(server CPU, client CPU) when this process may run on two CPUs or more, else None."""
+    cpus = sorted(os.sched_getaffinity(0))
+    return (cpus[0], cpus[1]) if len(cpus) >= 2 else None
+
+
+def cpu_of(argv, env, cpu=None):
+    """Run argv (on CPU `cpu` only, when given); return (exit status, user+sys CPU seconds
+    of that child)."""
+    mask = os.sched_getaffinity(0)
+    if cpu is not None:
+        os.sched_setaffinity(0, {cpu})  # the child inherits this thread's mask
+    try:
+        pid = os.posix_spawn(argv[0], argv, env, file_actions=[
+            (os.POSIX_SPAWN_OPEN, 1, "/dev/null", os.O_WRONLY, 0)])
+    finally:
+        if cpu is not None:
+            os.sched_setaffinity(0, mask)
     _, status, ru = os.wait4(pid, 0)
     return os.waitstatus_to_exitcode(status), ru.ru_utime + ru.ru_stime
 
@@ -157,13 +176,16 @@ class Bpftrace:
 
 def measure(repo, quick=False, rounds=None):
     size_mib = 64 if quick else 256
-    rounds = rounds or (3 if quick else 5)
+    rounds = rounds or (3 if quick else 11)
     tmp = tempfile.mkdtemp(prefix="llmtap-bench-dl-")
     cert, key = S.make_cert(tmp)
+    pin = pinning()
     srv = subprocess.Popen([S.PY, os.path.abspath(__file__), "serve", cert, key,
-                            str(size_mib << 20)], stdout=subprocess.PIPE, text=True,
-                           env=S.clean_env())
-    res = {"size_mib": size_mib, "rounds": rounds, "target": TARGET}
+                            str(size_mib << 20)] + ([str(pin[0])] if pin else []),
+                           stdout=subprocess.PIPE, text=True, env=S.clean_env())
+    client_cpu = pin[1] if pin else None
+    res = {"size_mib": size_mib, "rounds": rounds, "target": TARGET,
+           "pinned": list(pin) if pin else None}
     try:
         port = int(srv.stdout.readline().split()[1])
         curl = shutil.which("curl")
@@ -185,10 +207,10 @@ def measure(repo, quick=False, rounds=None):
             res["bpftrace"] = "not available here: %s" % e
         cpu = {"none": [], "llmtap": [], "bpftrace": [], "none_again": []}
         ratios = {"llmtap": [], "bpftrace": [], "none_again": []}
-        cpu_of(argv, env_none)  # warm the page cache and the server
+        cpu_of(argv, env_none, client_cpu)  # warm the page cache and the server
         for i in range(rounds):
-            # none_again: the same run without llmtap a second time (A/A). Its ratio to
-            # `none` is what noise alone gives this round.
+            # none and none_again, first and last: the round's baseline is their mean (a
+            # drift within the round cancels); none_again/none is the A/A control.
             order = ["none", "llmtap", "bpftrace", "none_again"] if bpf_ok else \
                 ["none", "llmtap", "none_again"]
             if i % 2:
@@ -198,16 +220,18 @@ def measure(repo, quick=False, rounds=None):
                 bt = None
                 if mode == "bpftrace":
                     bt = Bpftrace()
-                rc, t = cpu_of(argv, env_tap if mode == "llmtap" else env_none)
+                rc, t = cpu_of(argv, env_tap if mode == "llmtap" else env_none, client_cpu)
                 if bt:
                     calls.append(bt.stop())
                 if rc != 0:
                     raise RuntimeError("curl exited %d (%s)" % (rc, mode))
                 got[mode] = t
                 cpu[mode].append(t)
-            for mode in ratios:
+            base = (got["none"] + got["none_again"]) / 2
+            for mode in ("llmtap", "bpftrace"):
                 if mode in got:
-                    ratios[mode].append(got[mode] / got["none"])
+                    ratios[mode].append(got[mode] / base)
+            ratios["none_again"].append(got["none_again"] / got["none"])
         res["cpu_s"] = {k: S.median(v) for k, v in cpu.items() if v}
         res["cpu_s_all"] = cpu
         res["ratio_llmtap"] = S.median(ratios["llmtap"])
@@ -264,7 +288,9 @@ def instruction_ratio(argv_of, env_none, env_tap, size_mib, tmp):
 
 
 def main():
-    if len(sys.argv) == 5 and sys.argv[1] == "serve":
+    if len(sys.argv) in (5, 6) and sys.argv[1] == "serve":
+        if len(sys.argv) == 6:  # the server's CPU (its threads inherit the mask)
+            os.sched_setaffinity(0, {int(sys.argv[5])})
         s = _Server(sys.argv[2], sys.argv[3], int(sys.argv[4]))
         print("PORT %d" % s.server_address[1], flush=True)
         s.serve_forever()
