@@ -12,8 +12,9 @@
               collector); with exports every 100 ms to a fast receiver; and with a receiver
               that accepts and never answers plus small caps (LLMTAP_MAX_QUEUE_BYTES=2 MiB,
               LLMTAP_MAX_BODY=64 KiB), to show the peak is set by the caps. bound_mib =
-              MAX_QUEUE_BYTES + 2 × threads × MAX_BODY, the memory the caps allow for bodies
-              (queued + in flight per connection); ok when the added peak stays under it + 16
+              MAX_QUEUE_BYTES + 2 × threads × MAX_BODY + POOL, the memory the caps allow for
+              bodies (queued + in flight per connection + freed body buffers kept for reuse,
+              POOL = 4 MiB, preload/bufpool.h); ok when the added peak stays under it + 16
               MiB (code, libcurl, thread stacks, the idle figure).
 
 measure(repo, quick) -> dict:
@@ -44,6 +45,7 @@ SMALL = {"LLMTAP_MAX_QUEUE_BYTES": str(2 << 20), "LLMTAP_MAX_BODY": str(64 << 10
 DEFAULT_MAX_BODY = 8 << 20
 DEFAULT_MAX_QUEUE = 64 << 20
 SLACK_MIB = 16.0
+POOL = 4 << 20  # LT_BUFPOOL_MAX_BYTES: freed body buffers kept for reuse
 # A receiver that never answers: exports time out fast and exit is not held long.
 HANG_ENV = {"OTEL_EXPORTER_OTLP_TIMEOUT": "500", "OTEL_BSP_EXPORT_TIMEOUT": "1000"}
 
@@ -124,14 +126,14 @@ def measure(repo, quick=False, rounds=None):
         configs = {
             "none": (S.clean_env(), None),
             "llmtap": (S.llmtap_env(repo, rcv.endpoint),
-                       DEFAULT_MAX_QUEUE + 2 * THREADS * DEFAULT_MAX_BODY),
+                       DEFAULT_MAX_QUEUE + 2 * THREADS * DEFAULT_MAX_BODY + POOL),
             "llmtap, exports every 100 ms": (
                 S.llmtap_env(repo, rcv.endpoint, {"OTEL_BSP_SCHEDULE_DELAY": "100"}),
-                DEFAULT_MAX_QUEUE + 2 * THREADS * DEFAULT_MAX_BODY),
+                DEFAULT_MAX_QUEUE + 2 * THREADS * DEFAULT_MAX_BODY + POOL),
             "llmtap, collector hangs, small caps": (
                 S.llmtap_env(repo, hang.endpoint, dict(HANG_ENV, **SMALL)),
                 int(SMALL["LLMTAP_MAX_QUEUE_BYTES"]) +
-                2 * THREADS * int(SMALL["LLMTAP_MAX_BODY"])),
+                2 * THREADS * int(SMALL["LLMTAP_MAX_BODY"]) + POOL),
         }
         peaks = {c: [] for c in configs}
         for i in range(peak_rounds):
