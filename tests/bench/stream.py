@@ -20,6 +20,11 @@ noise alone gives) and reported as medians, so a noisy shared machine hits both 
     over the exchange loop (``time.thread_time``): (with - without) / events is the host
     thread's cost per SSE event seen from Python.
 
+(a'') The one-time part of (a)'s difference: the same client making one exchange, without
+    llmtap, with it, and with it writing spans to a file instead of OTLP/HTTP (no libcurl);
+    the median CPU added per process (ms) shows how much of (a)'s ratio a longer-lived
+    process would not pay again (see measure_one_time).
+
 (a') The same client, counted in instructions: a stable companion to (a)'s CPU ratio, which
     moves by +-15 % between rounds on a shared 2-core VM. The client script runs under
     ``valgrind --tool=callgrind --separate-threads=yes`` (the whole run: start-up, handshake,
@@ -185,6 +190,39 @@ def measure_python(lib, ca, receiver, server, exchanges, rounds, content):
         "events": events,
         "export_requests": receiver.requests - before,
     }
+
+
+# --------------------------------------------------------------------------- (a'') one-time cost
+
+def measure_one_time(lib, ca, receiver, server, rounds, tmp):
+    """(a''): what llmtap costs a process once, whatever its length: the client of (a) making
+    ONE exchange, without llmtap, with it (OTLP/HTTP export: the exporter thread loads
+    libcurl, whose Debian build pulls in some 30 shared libraries, and ships the span), and
+    with it exporting to a JSON-lines file only (OTEL_TRACES_EXPORTER=none, LLMTAP_FILE:
+    no libcurl), order reversed every other round. Returns medians of the per-round CPU
+    differences in ms and minor page faults added."""
+    script = os.path.join(tmp, "stream_client_once.py")
+    with open(script, "w") as f:
+        f.write(CLIENT)
+    argv = [PYTHON, script, str(server.port), ca, "1"]
+    spans = os.path.join(tmp, "one_time_spans.jsonl")
+    envs = {"without": base_env(), "otlp": agent_env(lib, receiver, False),
+            "file": agent_env(lib, receiver, False, {"OTEL_TRACES_EXPORTER": "none",
+                                                      "LLMTAP_FILE": spans})}
+    got = {k: [] for k in envs}
+    run_child(argv, base_env())  # warm the page cache
+    for i in range(rounds):
+        order = list(envs) if i % 2 == 0 else list(envs)[::-1]
+        for k in order:
+            _, ru, _, _ = S.run_child_rusage(argv, envs[k])
+            got[k].append((ru.ru_utime + ru.ru_stime, ru.ru_minflt))
+    out = {"rounds": rounds}
+    for k in ("otlp", "file"):
+        out["cpu_ms_added_" + k] = round(_median(
+            [(w[0] - n[0]) * 1e3 for w, n in zip(got[k], got["without"])]), 2)
+        out["minflt_added_" + k] = _median([w[1] - n[1] for w, n in zip(got[k], got["without"])])
+    out["cpu_ms_without"] = round(_median([n[0] for n in got["without"]]) * 1e3, 2)
+    return out
 
 
 # --------------------------------------------------------------------------- (a') instructions
@@ -421,6 +459,8 @@ def measure(repo=REPO, quick=False, lib=None):
                 key = "content_on" if content else "content_off"
                 out["python"][key] = measure_python(lib, cert, receiver, server, exchanges,
                                                     rounds[content], content)
+            out["one_time"] = measure_one_time(lib, cert, receiver, server,
+                                               5 if quick else 15, d)
             out["python_ir"] = measure_python_ir(lib_b, cert, receiver, server,
                                                  *((5, 20) if quick else (10, 40)), events, d)
             out["host"] = measure_host(repo, lib_b, receiver, 10, 30, events,
