@@ -13,16 +13,24 @@ void lt_buf_init(struct lt_buf *b, size_t max)
     b->max = max;
 }
 
-/* First storage of a `pooled` buffer: a pooled body buffer, preferably of `want` bytes. */
-static void adopt(struct lt_buf *b, size_t want)
+/* Make the storage hold at least `want` bytes and the NUL, contents kept: from bufpool.h for
+ * a `pooled` buffer (its cap may come out larger: whole pages), else from the heap. Returns
+ * false (buffer unchanged) when no memory could be had. */
+static bool resize(struct lt_buf *b, size_t want)
 {
-    size_t cap;
-    char *d = lt_bufpool_take(want, &cap);
-    if (d) {
-        b->data = d;
-        b->cap = cap;
-        d[0] = '\0';
-    }
+    size_t cap = b->cap;
+    char *nd;
+    if (b->pooled)
+        nd = b->data ? lt_bufpool_grow(b->data, &cap, want) : lt_bufpool_alloc(want, &cap);
+    else
+        nd = realloc(b->data, want + 1), cap = want;
+    if (!nd)
+        return false;
+    if (!b->data)
+        nd[0] = '\0';
+    b->data = nd;
+    b->cap = cap;
+    return true;
 }
 
 int lt_buf_append(struct lt_buf *b, const void *p, size_t n)
@@ -33,21 +41,16 @@ int lt_buf_append(struct lt_buf *b, const void *p, size_t n)
     }
     if (n == 0)
         return 0;
-    if (!b->data && b->pooled)
-        adopt(b, b->len + n);
     if (b->len + n > b->cap || !b->data) {
         size_t want = b->cap ? b->cap : 256;
         while (want < b->len + n)
             want *= 2;
         if (b->max && want > b->max)
             want = b->max;
-        char *nd = realloc(b->data, want + 1);
-        if (!nd) {
+        if (!resize(b, want)) {
             b->truncated = true;
             return -ENOMEM;
         }
-        b->data = nd;
-        b->cap = want;
     }
     memcpy(b->data + b->len, p, n);
     b->len += n;
@@ -59,18 +62,9 @@ int lt_buf_reserve(struct lt_buf *b, size_t n)
 {
     if (b->max && n > b->max)
         n = b->max;
-    if (!b->data && b->pooled)
-        adopt(b, n);
     if (n <= b->cap && b->data)
         return 0;
-    char *nd = realloc(b->data, n + 1);
-    if (!nd)
-        return -ENOMEM;
-    if (!b->data)
-        nd[0] = '\0';
-    b->data = nd;
-    b->cap = n;
-    return 0;
+    return resize(b, n) ? 0 : -ENOMEM;
 }
 
 void lt_buf_reset(struct lt_buf *b)
@@ -83,7 +77,9 @@ void lt_buf_reset(struct lt_buf *b)
 
 void lt_buf_cleanup(struct lt_buf *b)
 {
-    if (!b->pooled || !lt_bufpool_give(b->data, b->cap))
+    if (b->pooled)
+        lt_bufpool_release(b->data, b->cap);
+    else
         free(b->data);
     b->data = NULL;
     b->len = b->cap = 0;

@@ -16,7 +16,8 @@ struct lt_buf {
     size_t cap;     /* bytes allocated (excluding the NUL) */
     size_t max;     /* cap on len in bytes; 0 means no cap */
     bool truncated; /* set once bytes were dropped because of `max` */
-    bool pooled;    /* storage comes from, and goes back to, bufpool.h's pool (bodies) */
+    bool pooled;    /* storage from bufpool.h (exchange bodies): llmtap's own mappings, kept
+                       for reuse; set before the first append, never changed after */
 };
 
 /** Initialise an empty buffer whose length may not exceed `max` bytes (0 = no cap). */
@@ -34,8 +35,8 @@ int lt_buf_reserve(struct lt_buf *b, size_t n);
 /** Drop the contents but keep the allocation (and the cap); clears `truncated`. */
 void lt_buf_reset(struct lt_buf *b);
 
-/** Free the storage (a `pooled` buffer's goes back to the pool when it fits there); the
- *  buffer is empty (and may be reused) afterwards. */
+/** Free the storage (a `pooled` buffer's goes back to bufpool.h's pool when it fits there);
+ *  the buffer is empty (and may be reused) afterwards. */
 void lt_buf_cleanup(struct lt_buf *b);
 
 #endif
