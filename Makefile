@@ -184,7 +184,7 @@ install: lib
 FUZZ_SRC  := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BIN  := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 # Fuzz targets link only the pure modules (parsers, decoders, adapters, spans).
-FUZZ_CORE := preload/buf.c preload/exchange.c preload/log.c preload/trace/span.c \
+FUZZ_CORE := preload/buf.c preload/bufpool.c preload/exchange.c preload/log.c preload/trace/span.c \
              $(sort $(wildcard preload/http/*.c preload/genai/*.c))
 FUZZ_SECONDS ?= 60
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_CORE) | $(BOOT)
