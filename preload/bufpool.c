@@ -28,11 +28,8 @@ static size_t size_for(size_t want)
         return 0;
     if (USE_MALLOC)
         return want + 1;
-    static size_t page;
-    if (!page) {
-        long p = sysconf(_SC_PAGESIZE);
-        page = p > 0 ? (size_t)p : 4096;
-    }
+    long p = sysconf(_SC_PAGESIZE); /* glibc: a read of the auxiliary vector's value */
+    size_t page = p > 0 ? (size_t)p : 4096;
     return (want + 1 + page - 1) / page * page;
 }
 
