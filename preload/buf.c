@@ -20,10 +20,12 @@ static bool resize(struct lt_buf *b, size_t want)
 {
     size_t cap = b->cap;
     char *nd;
-    if (b->pooled)
+    if (b->pooled) {
         nd = b->data ? lt_bufpool_grow(b->data, &cap, want) : lt_bufpool_alloc(want, &cap);
-    else
-        nd = realloc(b->data, want + 1), cap = want;
+    } else {
+        nd = realloc(b->data, want + 1);
+        cap = want;
+    }
     if (!nd)
         return false;
     if (!b->data)
