@@ -35,8 +35,6 @@ static size_t size_for(size_t want)
 
 static char *map_new(size_t size)
 {
-    if (!size)
-        return NULL;
     if (USE_MALLOC)
         return malloc(size);
     void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -45,8 +43,6 @@ static char *map_new(size_t size)
 
 static char *map_grow(char *data, size_t old, size_t size)
 {
-    if (!size)
-        return NULL;
     if (USE_MALLOC)
         return realloc(data, size);
     void *p = mremap(data, old, size, MREMAP_MAYMOVE);
@@ -82,6 +78,19 @@ static struct slot take_slot(int i)
     return s;
 }
 
+char *lt_bufpool_grow(char *data, size_t *cap, size_t want)
+{
+    size_t size = size_for(want);
+    if (!data || !size)
+        return NULL;
+    if (size <= *cap + 1)
+        return data;
+    char *p = map_grow(data, *cap + 1, size);
+    if (p)
+        *cap = size - 1;
+    return p;
+}
+
 char *lt_bufpool_alloc(size_t want, size_t *cap)
 {
     size_t size = size_for(want);
@@ -105,15 +114,13 @@ char *lt_bufpool_alloc(size_t want, size_t *cap)
             s = take_slot(i);
         pthread_mutex_unlock(&lock);
     }
-    if (s.data && s.size < size) {
-        char *grown = map_grow(s.data, s.size, size);
-        if (!grown) {
+    if (s.data && s.size < size) { /* the largest, still too small: grown, else given up */
+        size_t c = s.size - 1;
+        char *grown = lt_bufpool_grow(s.data, &c, want);
+        if (!grown)
             map_free(s.data, s.size);
-            s.data = NULL;
-        } else {
-            s.data = grown;
-            s.size = size;
-        }
+        s.data = grown;
+        s.size = c + 1;
     }
     if (!s.data) {
         s.data = map_new(size);
@@ -122,17 +129,6 @@ char *lt_bufpool_alloc(size_t want, size_t *cap)
     if (s.data)
         *cap = s.size - 1;
     return s.data;
-}
-
-char *lt_bufpool_grow(char *data, size_t *cap, size_t want)
-{
-    size_t size = size_for(want);
-    if (!data || size <= *cap + 1)
-        return size && data ? data : NULL;
-    char *p = map_grow(data, *cap + 1, size);
-    if (p)
-        *cap = size - 1;
-    return p;
 }
 
 void lt_bufpool_release(char *data, size_t cap)

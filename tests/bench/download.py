@@ -108,14 +108,14 @@ def pinning():
 def cpu_of(argv, env, cpu=None):
     """Run argv (on CPU `cpu` only, when given); return (exit status, user+sys CPU seconds
     of that child)."""
-    mask = os.sched_getaffinity(0)
-    if cpu is not None:
+    mask = os.sched_getaffinity(0) if cpu is not None else None
+    if mask is not None:
         os.sched_setaffinity(0, {cpu})  # the child inherits this thread's mask
     try:
         pid = os.posix_spawn(argv[0], argv, env, file_actions=[
             (os.POSIX_SPAWN_OPEN, 1, "/dev/null", os.O_WRONLY, 0)])
     finally:
-        if cpu is not None:
+        if mask is not None:
             os.sched_setaffinity(0, mask)
     _, status, ru = os.wait4(pid, 0)
     return os.waitstatus_to_exitcode(status), ru.ru_utime + ru.ru_stime
