@@ -16,7 +16,8 @@ noise alone gives) and reported as medians, so a noisy shared machine hits both 
     the child from ``os.wait4`` rusage. With llmtap the client exports to an OTLP/HTTP
     receiver in this process that reads and discards the bodies (the exporter thread is
     llmtap's cost too, so it is in the ratio). Content capture off (the target: ratio <=
-    1.05) and on. The client also reports its main thread's CPU time
+    1.05) and on. With content off each round also runs PARTS: llmtap loaded but disabled,
+    and tracing without export, to show where the ratio goes. The client also reports its main thread's CPU time
     over the exchange loop (``time.thread_time``): (with - without) / events is the host
     thread's cost per SSE event seen from Python.
 
@@ -139,15 +140,25 @@ print(json.dumps({"events": events, "thread_s": t1 - t0}))
 """ % MODEL
 
 
-def measure_python(lib, ca, receiver, server, exchanges, rounds, content):
+# (a) with content off also runs two configurations a user can choose, in the same rounds, to
+# show where the ratio goes: llmtap loaded but off (the hooks pass every call straight
+# through), and tracing without export (spans are built on the exporter thread, libcurl is
+# never loaded and nothing is sent).
+PARTS = {"d": ("interposed_only", {"OTEL_SDK_DISABLED": "true"}),
+         "n": ("not_exported", {"OTEL_TRACES_EXPORTER": "none"})}
+
+
+def measure_python(lib, ca, receiver, server, exchanges, rounds, content, parts=False):
     """(a): A/B rounds of the http.client script; medians of the CPU ratio and of the host
-    thread's added ns per SSE event."""
+    thread's added ns per SSE event. With `parts`, each round also runs the configurations of
+    PARTS (cpu_ratio_<name> entries)."""
     script = os.path.join(tempfile.gettempdir(), "llmtap_bench_stream_client_%d.py" % os.getpid())
     with open(script, "w") as f:
         f.write(CLIENT)
     argv = [PYTHON, script, str(server.port), ca, str(exchanges)]
     ratios, per_event, cpu_a, cpu_b, wall_a, wall_b, aa = [], [], [], [], [], [], []
     faults = []  # minor page faults added per exchange, per round
+    part_ratios = {}  # PARTS mode -> CPU ratios against the same round's run without llmtap
     events = None
     before = receiver.requests
     try:
@@ -155,10 +166,17 @@ def measure_python(lib, ca, receiver, server, exchanges, rounds, content):
         for i in range(rounds):
             # Without, with, and without again (the A/A control: what noise alone gives);
             # the order is reversed every other round.
-            order = ["a", "b", "a2"] if i % 2 == 0 else ["a2", "b", "a"]
+            order = ["a", "b"] + (sorted(PARTS) if parts else []) + ["a2"]
+            if i % 2:
+                order.reverse()
             got, ru = {}, {}
             for mode in order:
-                env = agent_env(lib, receiver, content) if mode == "b" else base_env()
+                if mode == "b":
+                    env = agent_env(lib, receiver, content)
+                elif mode in PARTS:
+                    env = agent_env(lib, receiver, content, PARTS[mode][1])
+                else:
+                    env = base_env()
                 so, ru[mode], wall, se = S.run_child_rusage(argv, env)
                 got[mode] = (so, ru[mode].ru_utime + ru[mode].ru_stime, wall, se)
             (out_a, ca, wa, _), (out_b, cb, wb, _) = got["a"], got["b"]
@@ -169,6 +187,8 @@ def measure_python(lib, ca, receiver, server, exchanges, rounds, content):
             if jb["events"] != events:
                 raise RuntimeError("client output differs with llmtap")
             ratios.append(cb / ca)
+            for mode in (PARTS if parts else ()):
+                part_ratios.setdefault(mode, []).append(got[mode][1] / ca)
             per_event.append((jb["thread_s"] - ja["thread_s"]) * 1e9 / events)
             cpu_a.append(ca)
             cpu_b.append(cb)
@@ -176,7 +196,8 @@ def measure_python(lib, ca, receiver, server, exchanges, rounds, content):
             wall_b.append(wb)
     finally:
         os.unlink(script)
-    return {
+    out = {"cpu_ratio_" + PARTS[m][0]: round(_median(v), 4) for m, v in part_ratios.items()}
+    return dict(out, **{
         "cpu_ratio": round(_median(ratios), 4),
         "cpu_ratios": [round(r, 4) for r in ratios],
         "cpu_ratio_aa": round(_median(aa), 4),
@@ -189,7 +210,7 @@ def measure_python(lib, ca, receiver, server, exchanges, rounds, content):
         "minflt_added_per_exchange": round(_median(faults), 2),
         "events": events,
         "export_requests": receiver.requests - before,
-    }
+    })
 
 
 # --------------------------------------------------------------------------- (a'') one-time cost
@@ -415,6 +436,9 @@ def measure(repo=REPO, quick=False, lib=None):
 
     (a) entries: cpu_ratio (median of per-round with/without process CPU), cpu_ratios,
     cpu_ratio_aa / cpu_ratios_aa (the same without llmtap twice per round: the A/A control),
+    content off only: cpu_ratio_interposed_only (OTEL_SDK_DISABLED=true: loaded, every call
+    passed straight through) and cpu_ratio_not_exported (OTEL_TRACES_EXPORTER=none: spans built,
+    libcurl never loaded), from the same rounds (PARTS),
     cpu_s_without/with, wall_s_without/with, host_ns_per_event (main thread, Python),
     minflt_added_per_exchange (the process's minor page faults with - without, over the
     exchanges: a count that machine load does not move, and a cost that instructions do not
@@ -458,7 +482,7 @@ def measure(repo=REPO, quick=False, lib=None):
             for content in (False, True):
                 key = "content_on" if content else "content_off"
                 out["python"][key] = measure_python(lib, cert, receiver, server, exchanges,
-                                                    rounds[content], content)
+                                                    rounds[content], content, parts=not content)
             out["one_time"] = measure_one_time(lib, cert, receiver, server,
                                                5 if quick else 15, d)
             out["python_ir"] = measure_python_ir(lib_b, cert, receiver, server,
