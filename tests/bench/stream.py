@@ -16,10 +16,12 @@ noise alone gives) and reported as medians, so a noisy shared machine hits both 
     the child from ``os.wait4`` rusage. With llmtap the client exports to an OTLP/HTTP
     receiver in this process that reads and discards the bodies (the exporter thread is
     llmtap's cost too, so it is in the ratio). Content capture off (the target: ratio <=
-    1.05) and on. With content off each round also runs PARTS: llmtap loaded but disabled,
-    and tracing without export, to show where the ratio goes. The client also reports its main thread's CPU time
-    over the exchange loop (``time.thread_time``): (with - without) / events is the host
-    thread's cost per SSE event seen from Python.
+    1.05) and on. A round's ratio divides by the mean of its two runs without llmtap (first
+    and last), so a drift of the machine's speed within the round cancels. With content off
+    each round also runs PARTS: llmtap loaded but disabled, and tracing without export, to
+    show where the ratio goes. The client also reports its main thread's CPU time over the
+    exchange loop (``time.thread_time``): (with - mean of the two without) / events is the
+    host thread's cost per SSE event seen from Python.
 
 (a'') The one-time part of (a)'s difference: the same client making one exchange, without
     llmtap, with it, and with it writing spans to a file instead of OTLP/HTTP (no libcurl);
@@ -181,15 +183,19 @@ def measure_python(lib, ca, receiver, server, exchanges, rounds, content, parts=
                 got[mode] = (so, ru[mode].ru_utime + ru[mode].ru_stime, wall, se)
             (out_a, ca, wa, _), (out_b, cb, wb, _) = got["a"], got["b"]
             aa.append(got["a2"][1] / ca)
+            # The round's baseline is the mean of its two runs without llmtap, first and last:
+            # a drift of the machine's speed within the round then cancels for every mode.
+            base = (ca + got["a2"][1]) / 2
             faults.append((ru["b"].ru_minflt - ru["a"].ru_minflt) / exchanges)
-            ja, jb = json.loads(out_a), json.loads(out_b)
+            ja, jb, ja2 = json.loads(out_a), json.loads(out_b), json.loads(got["a2"][0])
             events = ja["events"]
             if jb["events"] != events:
                 raise RuntimeError("client output differs with llmtap")
-            ratios.append(cb / ca)
+            ratios.append(cb / base)
             for mode in (PARTS if parts else ()):
-                part_ratios.setdefault(mode, []).append(got[mode][1] / ca)
-            per_event.append((jb["thread_s"] - ja["thread_s"]) * 1e9 / events)
+                part_ratios.setdefault(mode, []).append(got[mode][1] / base)
+            per_event.append((jb["thread_s"] - (ja["thread_s"] + ja2["thread_s"]) / 2) * 1e9 /
+                             events)
             cpu_a.append(ca)
             cpu_b.append(cb)
             wall_a.append(wa)
@@ -434,7 +440,8 @@ def measure(repo=REPO, quick=False, lib=None):
      "pass": {"cpu_ratio_content_off": bool, "ir_ratio_300_content_off": bool,
               "host_ns_per_event": bool}}
 
-    (a) entries: cpu_ratio (median of per-round with/without process CPU), cpu_ratios,
+    (a) entries: cpu_ratio (median over rounds of the process CPU with llmtap / the round's
+    baseline, the mean of its two runs without: a drift within the round cancels), cpu_ratios,
     cpu_ratio_aa / cpu_ratios_aa (the same without llmtap twice per round: the A/A control),
     content off only: cpu_ratio_interposed_only (OTEL_SDK_DISABLED=true: loaded, every call
     passed straight through) and cpu_ratio_not_exported (OTEL_TRACES_EXPORTER=none: spans built,
