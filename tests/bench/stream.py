@@ -160,14 +160,14 @@ def measure_python(lib, ca, receiver, server, exchanges, rounds, content, parts=
     argv = [PYTHON, script, str(server.port), ca, str(exchanges)]
     ratios, per_event, cpu_a, cpu_b, wall_a, wall_b, aa = [], [], [], [], [], [], []
     faults = []  # minor page faults added per exchange, per round
-    part_ratios = {}  # PARTS mode -> CPU ratios against the same round's run without llmtap
+    part_ratios = {}  # PARTS mode -> CPU ratios against each round's baseline
     events = None
     before = receiver.requests
     try:
         run_child(argv, base_env())  # warm the page cache
         for i in range(rounds):
-            # Without, with, and without again (the A/A control: what noise alone gives);
-            # the order is reversed every other round.
+            # Without, with (and PARTS), and without again (the A/A control: what noise
+            # alone gives); the order is reversed every other round.
             order = ["a", "b"] + (sorted(PARTS) if parts else []) + ["a2"]
             if i % 2:
                 order.reverse()
