@@ -35,9 +35,9 @@ void lt_cond_init_monotonic(pthread_cond_t *c);
 /** The queued bytes (LT_QUEUE_WAKE_BYTES, or half of a smaller `max_bytes`) that wake the
  *  consumer before a batch is full. The bodies queued before a wake are also the ones whose
  *  pages a process touches first: once freed, the pool (bufpool.h) hands the same pages to
- *  the next bodies. 256 KiB keeps that to about 4 bodies of a 62 KiB stream (64 page faults
- *  per process; 1 MiB made it 16 bodies and 256 faults, see docs/PERFORMANCE.md item 3) for
- *  one more exporter wake-up per 4 such exchanges. */
+ *  the next bodies. 256 KiB keeps that to about 4 bodies of a 62 KiB stream (about 64 page
+ *  faults per process; 1 MiB made it 16 bodies and about 256) for one more exporter wake-up
+ *  per 4 such exchanges. */
 #define LT_QUEUE_WAKE_BYTES ((size_t)256 << 10)
 
 /** Initialise an empty queue with its bounds; the consumer is woken at `wake_at` exchanges

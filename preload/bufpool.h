@@ -18,7 +18,6 @@
 #ifndef LT_BUFPOOL_H
 #define LT_BUFPOOL_H
 
-#include <stdbool.h>
 #include <stddef.h>
 
 /** Mappings the pool keeps at most. */
